@@ -1,0 +1,87 @@
+//! `GET /health` and `GET /health/ready` (platform.md §8).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures::future::BoxFuture;
+use serde_json::{Map, Value, json};
+
+use crate::ratelimit::RedisHandle;
+
+type Probe = Arc<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>;
+
+/// One dependency check; `required` checks decide the readiness status, the others are shown.
+#[derive(Clone)]
+pub struct Check {
+    pub name: &'static str,
+    pub required: bool,
+    probe: Probe,
+}
+
+impl Check {
+    pub fn new<F, Fut>(name: &'static str, required: bool, probe: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = bool> + Send + 'static,
+    {
+        Self { name, required, probe: Arc::new(move || Box::pin(probe())) }
+    }
+
+    pub fn postgres(pool: sqlx::PgPool) -> Self {
+        Self::new("database", true, move || {
+            let pool = pool.clone();
+            async move { sqlx::query("SELECT 1").execute(&pool).await.is_ok() }
+        })
+    }
+
+    pub fn redis(redis: RedisHandle, required: bool) -> Self {
+        Self::new("redis", required, move || {
+            let redis = redis.clone();
+            async move { redis.ping().await }
+        })
+    }
+}
+
+#[derive(Clone)]
+struct HealthState {
+    service: &'static str,
+    checks: Arc<Vec<Check>>,
+}
+
+/// The two health routes, with no credentials and no envelope.
+pub fn routes(service: &'static str, checks: Vec<Check>) -> Router {
+    Router::new()
+        .route("/health", get(live))
+        .route("/health/ready", get(ready))
+        .with_state(HealthState { service, checks: Arc::new(checks) })
+}
+
+async fn live(State(state): State<HealthState>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "service": state.service,
+        "timestamp": crate::time_format::format(time::OffsetDateTime::now_utc()),
+    }))
+}
+
+async fn ready(State(state): State<HealthState>) -> Response {
+    let results = futures::future::join_all(state.checks.iter().map(|check| async move {
+        let up = tokio::time::timeout(Duration::from_secs(2), (check.probe)()).await.unwrap_or(false);
+        (check.name, check.required, up)
+    }))
+    .await;
+    let mut checks = Map::new();
+    let mut ok = true;
+    for (name, required, up) in results {
+        checks.insert(name.to_string(), json!(if up { "up" } else { "down" }));
+        ok &= up || !required;
+    }
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({ "status": if ok { "ok" } else { "unavailable" }, "checks": checks });
+    (status, Json(body)).into_response()
+}
