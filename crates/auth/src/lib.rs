@@ -1,0 +1,68 @@
+//! auth-service (spec/auth.md): accounts, passwords, JWT access tokens, rotating refresh tokens,
+//! e-mail verification, password reset, Telegram linking and user administration.
+
+pub mod accounts;
+pub mod clients;
+pub mod config;
+pub mod domain;
+pub mod routes;
+pub mod seed;
+pub mod sessions;
+pub mod state;
+pub mod store;
+
+use std::future::Future;
+
+use platform::health::Check;
+pub use config::Config;
+pub use state::AppState;
+
+pub const SERVICE_NAME: &str = "auth-service";
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connects to the database and applies the migrations.
+pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<sqlx::PgPool> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(config.common.database_max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(config.common.database_url.expose())
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Runs the service until `shutdown` resolves: migrations, the optional seed, then HTTP.
+pub async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let pool = connect_and_migrate(&config).await?;
+    if config.seed_on_start {
+        seed::run(&pool, &config).await?;
+    }
+    let state = AppState::new(config, pool)?;
+    let app = app(state);
+    tracing::info!(addr = %listener.local_addr()?, "auth-service listening");
+    platform::http::serve(listener, app, shutdown).await?;
+    Ok(())
+}
+
+/// The complete HTTP application: routes, health and the shared layers.
+pub fn app(state: AppState) -> axum::Router {
+    let mut checks = vec![Check::postgres(state.pool.clone())];
+    if let Some(redis) = state.redis.clone() {
+        checks.push(Check::redis(redis, true));
+    }
+    let routes = routes::router(state.clone()).merge(platform::health::routes(SERVICE_NAME, checks));
+    platform::http::finish_router(
+        routes,
+        platform::http::HttpSettings {
+            service_name: SERVICE_NAME,
+            app_env: state.config.common.app_env,
+            cors_origins: state.config.common.cors_origins.clone(),
+            trusted_proxy_hops: state.config.common.trusted_proxy_hops,
+        },
+    )
+}

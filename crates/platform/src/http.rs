@@ -20,6 +20,7 @@ use tracing::Instrument;
 
 use crate::config::AppEnv;
 use crate::error::AppError;
+use crate::ratelimit::RateStatus;
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -31,6 +32,7 @@ pub struct RequestContext {
     pub request_id: String,
     pub client_ip: IpAddr,
     actor: Arc<Mutex<Option<String>>>,
+    rate: Arc<Mutex<Option<RateStatus>>>,
 }
 
 impl RequestContext {
@@ -42,6 +44,18 @@ impl RequestContext {
 
     pub fn actor(&self) -> Option<String> {
         self.actor.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    /// Remembers the rate-limit window of this request; the middleware turns it into the
+    /// `X-RateLimit-*` headers of the response.
+    pub fn set_rate(&self, status: Option<RateStatus>) {
+        if let (Some(status), Ok(mut slot)) = (status, self.rate.lock()) {
+            *slot = Some(status);
+        }
+    }
+
+    fn rate(&self) -> Option<RateStatus> {
+        self.rate.lock().ok().and_then(|slot| *slot)
     }
 }
 
@@ -118,6 +132,7 @@ async fn request_context(
         request_id: request_id.clone(),
         client_ip: client_ip(peer, req.headers(), settings.trusted_proxy_hops),
         actor: Arc::new(Mutex::new(None)),
+        rate: Arc::new(Mutex::new(None)),
     };
     req.extensions_mut().insert(ctx.clone());
     let method = req.method().clone();
@@ -133,6 +148,12 @@ async fn request_context(
         headers.insert(REQUEST_ID_HEADER, v);
     }
     set_security_headers(headers, settings.app_env, authenticated);
+    if let Some(rate) = ctx.rate() {
+        // A 429 already carries its own headers; every other answer of a limited route gets them.
+        for (name, value) in rate.headers() {
+            headers.entry(name).or_insert(value);
+        }
+    }
 
     let status = response.status().as_u16();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::response::{IntoResponseParts, ResponseParts};
 use redis::aio::ConnectionManager;
 use tokio::sync::Mutex as AsyncMutex;
 
@@ -73,15 +72,13 @@ pub struct RateStatus {
     pub reset: i64,
 }
 
-impl IntoResponseParts for RateStatus {
-    type Error = std::convert::Infallible;
-
-    fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        let headers = res.headers_mut();
-        headers.insert(HeaderName::from_static("x-ratelimit-limit"), HeaderValue::from(self.limit));
-        headers.insert(HeaderName::from_static("x-ratelimit-remaining"), HeaderValue::from(self.remaining));
-        headers.insert(HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(self.reset));
-        Ok(res)
+impl RateStatus {
+    pub fn headers(&self) -> [(HeaderName, HeaderValue); 3] {
+        [
+            (HeaderName::from_static("x-ratelimit-limit"), HeaderValue::from(self.limit)),
+            (HeaderName::from_static("x-ratelimit-remaining"), HeaderValue::from(self.remaining)),
+            (HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(self.reset)),
+        ]
     }
 }
 
@@ -148,6 +145,19 @@ impl RateLimiter {
             return Err(err);
         }
         Ok(Some(status))
+    }
+
+    /// Counts one hit for the request and records the window for its response headers.
+    pub async fn check(
+        &self,
+        ctx: &crate::http::RequestContext,
+        bucket: &str,
+        key: &str,
+        limit: u32,
+    ) -> Result<(), AppError> {
+        let status = self.hit(bucket, key, limit).await?;
+        ctx.set_rate(status);
+        Ok(())
     }
 
     async fn count(&self, bucket: &str, key: &str, window: i64) -> u32 {

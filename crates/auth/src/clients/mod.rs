@@ -1,0 +1,3 @@
+//! Typed clients of the services auth calls.
+
+pub mod notification;
