@@ -32,17 +32,31 @@ async fn issue_email_token(
     verification_tokens::retire_unused(conn, user_id, kind).await?;
     let raw = codes::new_email_token();
     let expires_at = OffsetDateTime::now_utc() + Duration::seconds(ttl_seconds);
-    let id = verification_tokens::insert(conn, user_id, &codes::digest(&raw), kind, expires_at).await?;
-    Ok(IssuedToken { id, raw, expires_at })
+    let id =
+        verification_tokens::insert(conn, user_id, &codes::digest(&raw), kind, expires_at).await?;
+    Ok(IssuedToken {
+        id,
+        raw,
+        expires_at,
+    })
 }
 
 /// Hands the e-mail to notification after the commit (auth.md §5.4).
-async fn send_email(state: &AppState, kind: AccountEmail, user: &User, token: &IssuedToken, request_id: &str) -> bool {
+async fn send_email(
+    state: &AppState,
+    kind: AccountEmail,
+    user: &User,
+    token: &IssuedToken,
+    request_id: &str,
+) -> bool {
     let page = match kind {
         AccountEmail::EmailVerification => "verify-email",
         AccountEmail::PasswordReset | AccountEmail::AccountSetPassword => "reset-password",
     };
-    let action_url = format!("{}/{page}?token={}", state.config.customer_web_base_url, token.raw);
+    let action_url = format!(
+        "{}/{page}?token={}",
+        state.config.customer_web_base_url, token.raw
+    );
     state
         .notification
         .send_account_email(
@@ -69,7 +83,11 @@ pub struct Registration {
     pub language: String,
 }
 
-pub async fn register(state: &AppState, r: Registration, request_id: &str) -> Result<(User, Option<IssuedToken>), AppError> {
+pub async fn register(
+    state: &AppState,
+    r: Registration,
+    request_id: &str,
+) -> Result<(User, Option<IssuedToken>), AppError> {
     let password_hash = hash_password(r.password).await?;
     let verify = state.config.email_verification_enabled;
     let mut tx = state.pool.begin().await?;
@@ -82,18 +100,31 @@ pub async fn register(state: &AppState, r: Registration, request_id: &str) -> Re
             full_name: &r.full_name,
             phone_number: r.phone_number.as_deref(),
             role: Role::Customer,
-            status: if verify { UserStatus::PendingVerification } else { UserStatus::Active },
+            status: if verify {
+                UserStatus::PendingVerification
+            } else {
+                UserStatus::Active
+            },
             timezone: &r.timezone,
             language: &r.language,
-            email_verified_at: if verify { None } else { Some(OffsetDateTime::now_utc()) },
+            email_verified_at: if verify {
+                None
+            } else {
+                Some(OffsetDateTime::now_utc())
+            },
         },
     )
     .await?
     .ok_or_else(errors::email_already_exists)?;
     let token = if verify {
         Some(
-            issue_email_token(&mut tx, user.id, TokenKind::EmailVerification, state.config.email_verification_ttl_seconds)
-                .await?,
+            issue_email_token(
+                &mut tx,
+                user.id,
+                TokenKind::EmailVerification,
+                state.config.email_verification_ttl_seconds,
+            )
+            .await?,
         )
     } else {
         None
@@ -101,7 +132,14 @@ pub async fn register(state: &AppState, r: Registration, request_id: &str) -> Re
     tx.commit().await?;
     tracing::info!(event = "auth.register.success", userId = %user.id, "account registered");
     if let Some(token) = &token {
-        send_email(state, AccountEmail::EmailVerification, &user, token, request_id).await;
+        send_email(
+            state,
+            AccountEmail::EmailVerification,
+            &user,
+            token,
+            request_id,
+        )
+        .await;
     }
     Ok((user, token))
 }
@@ -137,7 +175,11 @@ pub async fn verify_email(state: &AppState, raw: &str) -> Result<Uuid, AppError>
 
 /// Issues a fresh verification token when the e-mail belongs to a pending account; silent
 /// otherwise (no enumeration).
-pub async fn resend_verification(state: &AppState, email: &str, request_id: &str) -> Result<Option<IssuedToken>, AppError> {
+pub async fn resend_verification(
+    state: &AppState,
+    email: &str,
+    request_id: &str,
+) -> Result<Option<IssuedToken>, AppError> {
     let Some(user) = users::by_email(&state.pool, email).await? else {
         return Ok(None);
     };
@@ -145,42 +187,84 @@ pub async fn resend_verification(state: &AppState, email: &str, request_id: &str
         return Ok(None);
     }
     let mut tx = state.pool.begin().await?;
-    let token =
-        issue_email_token(&mut tx, user.id, TokenKind::EmailVerification, state.config.email_verification_ttl_seconds)
-            .await?;
+    let token = issue_email_token(
+        &mut tx,
+        user.id,
+        TokenKind::EmailVerification,
+        state.config.email_verification_ttl_seconds,
+    )
+    .await?;
     tx.commit().await?;
-    send_email(state, AccountEmail::EmailVerification, &user, &token, request_id).await;
+    send_email(
+        state,
+        AccountEmail::EmailVerification,
+        &user,
+        &token,
+        request_id,
+    )
+    .await;
     Ok(Some(token))
 }
 
-pub async fn forgot_password(state: &AppState, email: &str, request_id: &str) -> Result<Option<IssuedToken>, AppError> {
+pub async fn forgot_password(
+    state: &AppState,
+    email: &str,
+    request_id: &str,
+) -> Result<Option<IssuedToken>, AppError> {
     let Some(user) = users::by_email(&state.pool, email).await? else {
         return Ok(None);
     };
-    if !matches!(user.status, UserStatus::Active | UserStatus::PendingVerification) {
+    if !matches!(
+        user.status,
+        UserStatus::Active | UserStatus::PendingVerification
+    ) {
         return Ok(None);
     }
     let mut tx = state.pool.begin().await?;
-    let token = issue_email_token(&mut tx, user.id, TokenKind::PasswordReset, state.config.password_reset_ttl_seconds).await?;
+    let token = issue_email_token(
+        &mut tx,
+        user.id,
+        TokenKind::PasswordReset,
+        state.config.password_reset_ttl_seconds,
+    )
+    .await?;
     tx.commit().await?;
-    send_email(state, AccountEmail::PasswordReset, &user, &token, request_id).await;
+    send_email(
+        state,
+        AccountEmail::PasswordReset,
+        &user,
+        &token,
+        request_id,
+    )
+    .await;
     Ok(Some(token))
 }
 
 /// Checks the new password against the policy; the error names `field`.
 pub fn check_policy(state: &AppState, field: &str, password: &str) -> Result<(), AppError> {
-    let unmet = crate::domain::password::unmet_requirements(password, &state.config.password_policy);
+    let unmet =
+        crate::domain::password::unmet_requirements(password, &state.config.password_policy);
     if unmet.is_empty() {
         Ok(())
     } else {
-        Err(errors::weak_password(field, &unmet, &state.config.password_policy))
+        Err(errors::weak_password(
+            field,
+            &unmet,
+            &state.config.password_policy,
+        ))
     }
 }
 
-pub async fn reset_password(state: &AppState, raw: &str, new_password: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    state: &AppState,
+    raw: &str,
+    new_password: String,
+) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let token = spend_token(&mut tx, raw, TokenKind::PasswordReset).await?;
-    let user = users::by_id_for_update(&mut tx, token.user_id).await?.ok_or_else(errors::email_token_invalid)?;
+    let user = users::by_id_for_update(&mut tx, token.user_id)
+        .await?
+        .ok_or_else(errors::email_token_invalid)?;
     if let Some(refusal) = user.status.refusal() {
         return Err(refusal);
     }
@@ -196,7 +280,12 @@ pub async fn reset_password(state: &AppState, raw: &str, new_password: String) -
     Ok(())
 }
 
-pub async fn change_password(state: &AppState, user: &User, current: String, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    current: String,
+    new_password: String,
+) -> Result<(), AppError> {
     if !crate::sessions::verify_password(current, user.password_hash.clone()).await? {
         return Err(errors::invalid_current_password());
     }
@@ -245,9 +334,22 @@ pub async fn admin_create(
     )
     .await?
     .ok_or_else(errors::email_already_exists)?;
-    let token = issue_email_token(&mut tx, user.id, TokenKind::PasswordReset, state.config.set_password_ttl_seconds).await?;
+    let token = issue_email_token(
+        &mut tx,
+        user.id,
+        TokenKind::PasswordReset,
+        state.config.set_password_ttl_seconds,
+    )
+    .await?;
     tx.commit().await?;
-    let sent = send_email(state, AccountEmail::AccountSetPassword, &user, &token, request_id).await;
+    let sent = send_email(
+        state,
+        AccountEmail::AccountSetPassword,
+        &user,
+        &token,
+        request_id,
+    )
+    .await;
     Ok((user, token, sent))
 }
 
@@ -260,7 +362,9 @@ pub async fn change_status(
     reason: Option<String>,
 ) -> Result<User, AppError> {
     let mut tx = state.pool.begin().await?;
-    let target = users::by_id_for_update(&mut tx, target_id).await?.ok_or_else(errors::user_not_found)?;
+    let target = users::by_id_for_update(&mut tx, target_id)
+        .await?
+        .ok_or_else(errors::user_not_found)?;
     let own_account = caller.sub.as_deref() == Some(target.id.to_string().as_str());
     let allowed = !own_account
         && match target.role {
@@ -296,8 +400,12 @@ pub async fn change_status(
 }
 
 /// A new Telegram link code; older unused codes stop working.
-pub async fn issue_link_code(state: &AppState, user_id: Uuid) -> Result<(String, OffsetDateTime), AppError> {
-    let expires_at = OffsetDateTime::now_utc() + Duration::seconds(state.config.telegram_link_code_ttl_seconds);
+pub async fn issue_link_code(
+    state: &AppState,
+    user_id: Uuid,
+) -> Result<(String, OffsetDateTime), AppError> {
+    let expires_at =
+        OffsetDateTime::now_utc() + Duration::seconds(state.config.telegram_link_code_ttl_seconds);
     for _ in 0..5 {
         let code = codes::new_link_code();
         let mut tx = state.pool.begin().await?;
@@ -306,11 +414,18 @@ pub async fn issue_link_code(state: &AppState, user_id: Uuid) -> Result<(String,
             return Ok((code, expires_at));
         }
     }
-    Err(AppError::internal(anyhow::anyhow!("could not draw a unique Telegram link code")))
+    Err(AppError::internal(anyhow::anyhow!(
+        "could not draw a unique Telegram link code"
+    )))
 }
 
 /// The bot received `/start <code>`: the code's owner gets the chat (auth.md §6.20).
-pub async fn link_with_code(state: &AppState, code: &str, chat_id: &str, username: Option<&str>) -> Result<User, AppError> {
+pub async fn link_with_code(
+    state: &AppState,
+    code: &str,
+    chat_id: &str,
+    username: Option<&str>,
+) -> Result<User, AppError> {
     let mut tx = state.pool.begin().await?;
     let link = link_codes::by_code_for_update(&mut tx, &code.to_uppercase())
         .await?

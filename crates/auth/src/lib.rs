@@ -13,8 +13,8 @@ pub mod store;
 
 use std::future::Future;
 
-use platform::health::Check;
 pub use config::Config;
+use platform::health::Check;
 pub use state::AppState;
 
 pub const SERVICE_NAME: &str = "auth-service";
@@ -55,7 +55,8 @@ pub fn app(state: AppState) -> axum::Router {
     if let Some(redis) = state.redis.clone() {
         checks.push(Check::redis(redis, true));
     }
-    let routes = routes::router(state.clone()).merge(platform::health::routes(SERVICE_NAME, checks));
+    let routes =
+        routes::router(state.clone()).merge(platform::health::routes(SERVICE_NAME, checks));
     platform::http::finish_router(
         routes,
         platform::http::HttpSettings {

@@ -45,10 +45,11 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
         if user.role == Role::Customer && config.common.app_env.is_production() {
             continue;
         }
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
-            .bind(user.email)
-            .fetch_one(pool)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
+                .bind(user.email)
+                .fetch_one(pool)
+                .await?;
         if exists {
             continue;
         }

@@ -53,7 +53,12 @@ pub fn access_token(state: &AppState, user: &User) -> Result<String, AppError> {
     state.signer.sign(&claims).map_err(AppError::internal)
 }
 
-async fn pair(state: &AppState, user: &User, family_id: Uuid, device: &Device) -> Result<TokenPair, AppError> {
+async fn pair(
+    state: &AppState,
+    user: &User,
+    family_id: Uuid,
+    device: &Device,
+) -> Result<TokenPair, AppError> {
     let refresh = codes::new_refresh_token();
     let hash = codes::digest(&refresh);
     refresh_tokens::insert(
@@ -64,7 +69,8 @@ async fn pair(state: &AppState, user: &User, family_id: Uuid, device: &Device) -
             token_hash: &hash,
             device_info: device.info.as_deref(),
             ip_address: device.ip.as_deref(),
-            expires_at: OffsetDateTime::now_utc() + Duration::seconds(state.config.refresh_ttl_seconds),
+            expires_at: OffsetDateTime::now_utc()
+                + Duration::seconds(state.config.refresh_ttl_seconds),
         },
     )
     .await?;
@@ -79,7 +85,9 @@ async fn pair(state: &AppState, user: &User, family_id: Uuid, device: &Device) -
 
 /// Runs argon2 off the async threads.
 pub async fn verify_password(plain: String, stored: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || password::verify(&plain, &stored)).await.map_err(AppError::internal)
+    tokio::task::spawn_blocking(move || password::verify(&plain, &stored))
+        .await
+        .map_err(AppError::internal)
 }
 
 pub async fn hash_password(plain: String) -> Result<String, AppError> {
@@ -90,14 +98,26 @@ pub async fn hash_password(plain: String) -> Result<String, AppError> {
 }
 
 /// Login order of auth.md §5.5: password first, status only after a correct password.
-pub async fn login(state: &AppState, email: &str, password: String, device: Device) -> Result<(User, TokenPair), AppError> {
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: String,
+    device: Device,
+) -> Result<(User, TokenPair), AppError> {
     let user = users::by_email(&state.pool, email).await?;
-    let stored = user.as_ref().map_or_else(|| password::dummy_hash().to_string(), |u| u.password_hash.clone());
+    let stored = user.as_ref().map_or_else(
+        || password::dummy_hash().to_string(),
+        |u| u.password_hash.clone(),
+    );
     let matches = verify_password(password, stored).await?;
     let user = match user {
         Some(u) if matches => u,
         found => {
-            let reason = if found.is_some() { "WRONG_PASSWORD" } else { "UNKNOWN_EMAIL" };
+            let reason = if found.is_some() {
+                "WRONG_PASSWORD"
+            } else {
+                "UNKNOWN_EMAIL"
+            };
             tracing::info!(event = "auth.login.failed", reason, email = %platform::telemetry::mask_email(email), "login failed");
             return Err(errors::invalid_credentials());
         }
@@ -112,7 +132,11 @@ pub async fn login(state: &AppState, email: &str, password: String, device: Devi
     Ok((user, tokens))
 }
 
-async fn reuse_detected(state: &AppState, family_id: Uuid, user_id: Uuid) -> Result<AppError, AppError> {
+async fn reuse_detected(
+    state: &AppState,
+    family_id: Uuid,
+    user_id: Uuid,
+) -> Result<AppError, AppError> {
     let revoked = refresh_tokens::revoke_family(&state.pool, family_id, "REUSE_DETECTED").await?;
     tracing::warn!(
         event = "auth.refresh.reuse_detected",
@@ -127,14 +151,18 @@ async fn reuse_detected(state: &AppState, family_id: Uuid, user_id: Uuid) -> Res
 /// Rotation: the presented token is spent and a new one of the same family is issued.
 pub async fn refresh(state: &AppState, presented: &str) -> Result<TokenPair, AppError> {
     let hash = codes::digest(presented);
-    let token = refresh_tokens::by_hash(&state.pool, &hash).await?.ok_or_else(errors::refresh_invalid)?;
+    let token = refresh_tokens::by_hash(&state.pool, &hash)
+        .await?
+        .ok_or_else(errors::refresh_invalid)?;
     if token.revoked_at.is_some() {
         return Err(reuse_detected(state, token.family_id, token.user_id).await?);
     }
     if token.expires_at <= OffsetDateTime::now_utc() {
         return Err(errors::refresh_expired());
     }
-    let user = users::by_id(&state.pool, token.user_id).await?.ok_or_else(errors::refresh_invalid)?;
+    let user = users::by_id(&state.pool, token.user_id)
+        .await?
+        .ok_or_else(errors::refresh_invalid)?;
     if let Some(refusal) = user.status.refusal() {
         return Err(refusal);
     }
@@ -142,17 +170,20 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<TokenPair, App
         // A concurrent refresh spent it first: the same token was used twice.
         return Err(reuse_detected(state, token.family_id, token.user_id).await?);
     }
-    let device = Device { info: token.device_info.clone(), ip: token.ip_address.clone() };
+    let device = Device {
+        info: token.device_info.clone(),
+        ip: token.ip_address.clone(),
+    };
     pair(state, &user, token.family_id, &device).await
 }
 
 /// Idempotent and silent about whether the token existed.
 pub async fn logout(state: &AppState, presented: &str) -> Result<(), AppError> {
     let hash = codes::digest(presented);
-    if let Some(token) = refresh_tokens::by_hash(&state.pool, &hash).await? {
-        if refresh_tokens::revoke_one(&state.pool, token.id, "LOGOUT").await? {
-            tracing::info!(event = "auth.logout", userId = %token.user_id, "session ended");
-        }
+    if let Some(token) = refresh_tokens::by_hash(&state.pool, &hash).await?
+        && refresh_tokens::revoke_one(&state.pool, token.id, "LOGOUT").await?
+    {
+        tracing::info!(event = "auth.logout", userId = %token.user_id, "session ended");
     }
     Ok(())
 }

@@ -52,9 +52,20 @@ impl AppState {
             None => None,
         };
         let limiter = RateLimiter::new(redis.clone(), prefix, config.common.rate_limit_enabled);
-        let security = Arc::new(Security::new(&config.common.jwt, config.common.internal_api_key.clone())?);
+        let security = Arc::new(Security::new(
+            &config.common.jwt,
+            config.common.internal_api_key.clone(),
+        )?);
         let notification = NotificationClient::new(&config)?;
-        Ok(Self { config: Arc::new(config), pool, security, signer, limiter, redis, notification })
+        Ok(Self {
+            config: Arc::new(config),
+            pool,
+            security,
+            signer,
+            limiter,
+            redis,
+            notification,
+        })
     }
 }
 

@@ -102,7 +102,9 @@ pub struct JwtVerifier {
 
 impl std::fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtVerifier").field("algorithms", &self.validation.algorithms).finish()
+        f.debug_struct("JwtVerifier")
+            .field("algorithms", &self.validation.algorithms)
+            .finish()
     }
 }
 
@@ -121,7 +123,10 @@ impl JwtVerifier {
                     .secret
                     .as_ref()
                     .ok_or_else(|| anyhow::anyhow!("JWT_SECRET is required with HS256"))?;
-                (Algorithm::HS256, DecodingKey::from_secret(secret.expose().as_bytes()))
+                (
+                    Algorithm::HS256,
+                    DecodingKey::from_secret(secret.expose().as_bytes()),
+                )
             }
         };
         let mut validation = Validation::new(algorithm);
@@ -134,12 +139,12 @@ impl JwtVerifier {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
-            match e.kind() {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
+            |e| match e.kind() {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
-            }
-        })?;
+            },
+        )?;
         let claims = data.claims;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let sub_ok = !claims.sub.is_empty() && claims.sub.chars().count() <= 128;
@@ -164,7 +169,9 @@ pub struct TokenSigner {
 
 impl std::fmt::Debug for TokenSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSigner").field("alg", &self.header.alg).finish()
+        f.debug_struct("TokenSigner")
+            .field("alg", &self.header.alg)
+            .finish()
     }
 }
 
@@ -177,7 +184,10 @@ impl TokenSigner {
     }
 
     pub fn hs256(secret: &[u8]) -> Self {
-        Self { header: Header::new(Algorithm::HS256), key: EncodingKey::from_secret(secret) }
+        Self {
+            header: Header::new(Algorithm::HS256),
+            key: EncodingKey::from_secret(secret),
+        }
     }
 
     pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
@@ -194,7 +204,10 @@ pub struct Security {
 
 impl Security {
     pub fn new(jwt: &JwtSettings, internal_api_key: Secret) -> anyhow::Result<Self> {
-        Ok(Self { jwt: JwtVerifier::new(jwt)?, api_key: internal_api_key })
+        Ok(Self {
+            jwt: JwtVerifier::new(jwt)?,
+            api_key: internal_api_key,
+        })
     }
 
     pub fn api_key_matches(&self, presented: &str) -> bool {
@@ -228,7 +241,10 @@ fn api_key(parts: &Parts, security: &Security) -> Result<Option<()>, AppError> {
     let Some(value) = parts.headers.get("x-api-key") else {
         return Ok(None);
     };
-    let ok = value.to_str().map(|v| security.api_key_matches(v)).unwrap_or(false);
+    let ok = value
+        .to_str()
+        .map(|v| security.api_key_matches(v))
+        .unwrap_or(false);
     if ok {
         Ok(Some(()))
     } else {
@@ -237,7 +253,11 @@ fn api_key(parts: &Parts, security: &Security) -> Result<Option<()>, AppError> {
 }
 
 fn service_identity(parts: &Parts) -> String {
-    match parts.headers.get("x-service-name").and_then(|v| v.to_str().ok()) {
+    match parts
+        .headers
+        .get("x-service-name")
+        .and_then(|v| v.to_str().ok())
+    {
         Some(name) if is_safe_name(name) => format!("service:{name}"),
         _ => "internal".to_string(),
     }
@@ -246,7 +266,9 @@ fn service_identity(parts: &Parts) -> String {
 fn is_safe_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
 }
 
 fn record_actor(parts: &Parts, identity: &str) {
@@ -258,7 +280,11 @@ fn record_actor(parts: &Parts, identity: &str) {
 fn verify_bearer(parts: &Parts, security: &Security) -> Result<Option<Claims>, AppError> {
     match bearer_token(parts).map_err(token_rejection)? {
         None => Ok(None),
-        Some(token) => security.jwt.verify(token).map(Some).map_err(token_rejection),
+        Some(token) => security
+            .jwt
+            .verify(token)
+            .map(Some)
+            .map_err(token_rejection),
     }
 }
 
@@ -338,9 +364,11 @@ where
                 sub: Some(claims.sub),
                 role: claims.role,
             },
-            (Some(()), None) => {
-                AdminCaller { identity: service_identity(parts), sub: None, role: Role::Admin }
-            }
+            (Some(()), None) => AdminCaller {
+                identity: service_identity(parts),
+                sub: None,
+                role: Role::Admin,
+            },
             (None, None) => return Err(AppError::unauthorized("API_KEY_MISSING")),
         };
         record_actor(parts, &caller.identity);
@@ -386,22 +414,37 @@ mod tests {
         let verifier = JwtVerifier::new(&hs_settings()).expect("verifier");
         let signer = TokenSigner::hs256("x".repeat(32).as_bytes());
         let good = claims(now());
-        assert_eq!(verifier.verify(&signer.sign(&good).expect("sign")), Ok(good.clone()));
+        assert_eq!(
+            verifier.verify(&signer.sign(&good).expect("sign")),
+            Ok(good.clone())
+        );
 
         let mut refresh = good.clone();
         refresh.token_type = "refresh".into();
-        assert_eq!(verifier.verify(&signer.sign(&refresh).expect("sign")), Err(TokenError::Invalid));
+        assert_eq!(
+            verifier.verify(&signer.sign(&refresh).expect("sign")),
+            Err(TokenError::Invalid)
+        );
 
         let mut foreign = good.clone();
         foreign.iss = "someone-else".into();
-        assert_eq!(verifier.verify(&signer.sign(&foreign).expect("sign")), Err(TokenError::Invalid));
+        assert_eq!(
+            verifier.verify(&signer.sign(&foreign).expect("sign")),
+            Err(TokenError::Invalid)
+        );
 
         let future = claims(now() + 120);
-        assert_eq!(verifier.verify(&signer.sign(&future).expect("sign")), Err(TokenError::Invalid));
+        assert_eq!(
+            verifier.verify(&signer.sign(&future).expect("sign")),
+            Err(TokenError::Invalid)
+        );
 
         let mut expired = claims(now() - 2000);
         expired.exp = now() - 100;
-        assert_eq!(verifier.verify(&signer.sign(&expired).expect("sign")), Err(TokenError::Expired));
+        assert_eq!(
+            verifier.verify(&signer.sign(&expired).expect("sign")),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
@@ -411,6 +454,9 @@ mod tests {
         c.status = None;
         assert!(c.require_verified().is_ok());
         c.status = Some("PENDING_VERIFICATION".into());
-        assert_eq!(c.require_verified().expect_err("pending").code, "EMAIL_NOT_VERIFIED");
+        assert_eq!(
+            c.require_verified().expect_err("pending").code,
+            "EMAIL_NOT_VERIFIED"
+        );
     }
 }

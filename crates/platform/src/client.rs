@@ -14,7 +14,12 @@ pub enum CallOutcome {
     /// `2xx`.
     Success { status: u16, body: Value },
     /// Connection failure, `408`, `429`, `5xx`, or a timeout (retryable from a job only).
-    Retryable { status: Option<u16>, retry_after: Option<Duration>, error: String, timed_out: bool },
+    Retryable {
+        status: Option<u16>,
+        retry_after: Option<Duration>,
+        error: String,
+        timed_out: bool,
+    },
     /// `401` / `403`: a configuration error.
     AuthRejected { status: u16, body: Value },
     /// Any other `4xx`: the caller's spec says what it means.
@@ -58,11 +63,25 @@ pub struct Call<'a> {
 
 impl<'a> Call<'a> {
     pub fn get(path: &'a str, request_id: &'a str) -> Self {
-        Self { method: Method::GET, path, body: None, request_id, idempotency_key: None, mode: CallMode::InRequest }
+        Self {
+            method: Method::GET,
+            path,
+            body: None,
+            request_id,
+            idempotency_key: None,
+            mode: CallMode::InRequest,
+        }
     }
 
     pub fn post(path: &'a str, body: &'a Value, request_id: &'a str) -> Self {
-        Self { method: Method::POST, path, body: Some(body), request_id, idempotency_key: None, mode: CallMode::InRequest }
+        Self {
+            method: Method::POST,
+            path,
+            body: Some(body),
+            request_id,
+            idempotency_key: None,
+            mode: CallMode::InRequest,
+        }
     }
 
     pub fn idempotency_key(mut self, key: &'a str) -> Self {
@@ -88,12 +107,18 @@ pub struct ServiceClient {
 
 impl std::fmt::Debug for ServiceClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceClient").field("base_url", &self.base_url).finish()
+        f.debug_struct("ServiceClient")
+            .field("base_url", &self.base_url)
+            .finish()
     }
 }
 
 impl ServiceClient {
-    pub fn new(endpoint: &ServiceEndpoint, api_key: Secret, service_name: &'static str) -> anyhow::Result<Self> {
+    pub fn new(
+        endpoint: &ServiceEndpoint,
+        api_key: Secret,
+        service_name: &'static str,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(endpoint.timeout_ms))
             .connect_timeout(Duration::from_millis(endpoint.timeout_ms))
@@ -123,10 +148,14 @@ impl ServiceClient {
         }
         for delay in self.retry_delays {
             let again = match &outcome {
-                CallOutcome::Retryable { timed_out: true, .. } => false,
-                CallOutcome::Retryable { retry_after: Some(after), status: Some(429), .. } => {
-                    *after <= Duration::from_secs(1)
-                }
+                CallOutcome::Retryable {
+                    timed_out: true, ..
+                } => false,
+                CallOutcome::Retryable {
+                    retry_after: Some(after),
+                    status: Some(429),
+                    ..
+                } => *after <= Duration::from_secs(1),
                 CallOutcome::Retryable { .. } => true,
                 _ => false,
             };
@@ -134,7 +163,10 @@ impl ServiceClient {
                 break;
             }
             let wait = match &outcome {
-                CallOutcome::Retryable { retry_after: Some(after), .. } => delay.max(*after),
+                CallOutcome::Retryable {
+                    retry_after: Some(after),
+                    ..
+                } => delay.max(*after),
                 _ => delay,
             };
             tokio::time::sleep(wait).await;
@@ -207,7 +239,10 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: Value) 
     match code {
         200..=299 => CallOutcome::Success { status: code, body },
         401 | 403 => {
-            tracing::error!(status = code, "service call rejected our API key; check INTERNAL_API_KEY");
+            tracing::error!(
+                status = code,
+                "service call rejected our API key; check INTERNAL_API_KEY"
+            );
             CallOutcome::AuthRejected { status: code, body }
         }
         408 | 429 | 500..=599 => CallOutcome::Retryable {

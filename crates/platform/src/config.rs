@@ -35,16 +35,24 @@ impl Env {
         Self::from_pairs(std::env::vars())
     }
 
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
-            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
             problems: Vec::new(),
         }
     }
 
     /// The raw value, `None` when unset or blank.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.vars.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
     }
 
     pub fn problem(&mut self, message: impl Into<String>) {
@@ -73,7 +81,10 @@ impl Env {
         match self.get(name) {
             None => default,
             Some(raw) => raw.parse().unwrap_or_else(|_| {
-                self.problem(format!("{name}={raw:?} is not a valid {}", short_type::<T>()));
+                self.problem(format!(
+                    "{name}={raw:?} is not a valid {}",
+                    short_type::<T>()
+                ));
                 default
             }),
         }
@@ -111,12 +122,21 @@ impl Env {
 
     pub fn list(&mut self, name: &str) -> Vec<String> {
         self.get(name)
-            .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     pub fn finish(self) -> Result<(), ConfigError> {
-        if self.problems.is_empty() { Ok(()) } else { Err(ConfigError(self.problems)) }
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(self.problems))
+        }
     }
 }
 
@@ -217,7 +237,9 @@ impl JwtSettings {
             },
             JwtAlgorithm::Hs256 => {
                 if app_env.is_production() {
-                    env.problem("JWT_ALGORITHM=HS256 is refused when APP_ENV=production; use RS256");
+                    env.problem(
+                        "JWT_ALGORITHM=HS256 is refused when APP_ENV=production; use RS256",
+                    );
                 }
                 match &secret {
                     None => env.problem("JWT_SECRET is required with JWT_ALGORITHM=HS256"),
@@ -228,7 +250,12 @@ impl JwtSettings {
                 }
             }
         }
-        Self { algorithm, public_key_pem, secret, issuer: env.string_or("JWT_ISSUER", "webrana-cloud") }
+        Self {
+            algorithm,
+            public_key_pem,
+            secret,
+            issuer: env.string_or("JWT_ISSUER", "webrana-cloud"),
+        }
     }
 }
 
@@ -254,7 +281,9 @@ impl CommonConfig {
         let app_env = match env.get("APP_ENV") {
             None => AppEnv::Development,
             Some(raw) => raw.parse().unwrap_or_else(|_| {
-                env.problem(format!("APP_ENV={raw:?} must be development, test or production"));
+                env.problem(format!(
+                    "APP_ENV={raw:?} must be development, test or production"
+                ));
                 AppEnv::Development
             }),
         };
@@ -264,7 +293,9 @@ impl CommonConfig {
         }
         let log_level = env.string_or("LOG_LEVEL", "info").to_ascii_lowercase();
         if !["trace", "debug", "info", "warn", "error"].contains(&log_level.as_str()) {
-            env.problem(format!("LOG_LEVEL={log_level:?} must be debug, info, warn or error"));
+            env.problem(format!(
+                "LOG_LEVEL={log_level:?} must be debug, info, warn or error"
+            ));
         }
         let cors_origins = env.list("CORS_ORIGINS");
         if app_env.is_production() && cors_origins.iter().any(|o| o == "*") {
@@ -338,7 +369,12 @@ mod tests {
         let _ = CommonConfig::read(&mut env, 3001);
         let err = env.finish().expect_err("invalid");
         let text = err.to_string();
-        for needle in ["PORT", "DATABASE_URL", "INTERNAL_API_KEY must be at least 32", "JWT_PUBLIC_KEY"] {
+        for needle in [
+            "PORT",
+            "DATABASE_URL",
+            "INTERNAL_API_KEY must be at least 32",
+            "JWT_PUBLIC_KEY",
+        ] {
             assert!(text.contains(needle), "{needle} missing in {text}");
         }
     }

@@ -71,7 +71,9 @@ impl SecretCipher {
             return Err(CipherError::BadKey);
         }
         let unbound = UnboundKey::new(&AES_256_GCM, &raw).map_err(|_| CipherError::BadKey)?;
-        Ok(Self { key: std::sync::Arc::new(LessSafeKey::new(unbound)) })
+        Ok(Self {
+            key: std::sync::Arc::new(LessSafeKey::new(unbound)),
+        })
     }
 
     pub fn encrypt(&self, plaintext: &str) -> String {
@@ -80,7 +82,11 @@ impl SecretCipher {
         nonce_arr.copy_from_slice(&nonce_bytes);
         let mut in_out = plaintext.as_bytes().to_vec();
         self.key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce_arr), Aad::empty(), &mut in_out)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce_arr),
+                Aad::empty(),
+                &mut in_out,
+            )
             .expect("AES-GCM sealing of an in-memory buffer cannot fail");
         let mut out = nonce_arr.to_vec();
         out.extend_from_slice(&in_out);
@@ -88,12 +94,15 @@ impl SecretCipher {
     }
 
     pub fn decrypt(&self, encoded: &str) -> Result<String, CipherError> {
-        let raw = STANDARD.decode(encoded).map_err(|_| CipherError::Undecryptable)?;
+        let raw = STANDARD
+            .decode(encoded)
+            .map_err(|_| CipherError::Undecryptable)?;
         if raw.len() < NONCE_LEN {
             return Err(CipherError::Undecryptable);
         }
         let (nonce, sealed) = raw.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError::Undecryptable)?;
+        let nonce =
+            Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError::Undecryptable)?;
         let mut in_out = sealed.to_vec();
         let plain = self
             .key

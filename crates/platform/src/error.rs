@@ -16,7 +16,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -67,7 +70,11 @@ impl AppError {
     }
 
     pub fn bad_request() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "Permintaan tidak valid")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Permintaan tidak valid",
+        )
     }
 
     pub fn validation(fields: Vec<FieldError>) -> Self {
@@ -106,7 +113,11 @@ impl AppError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", "Anda tidak memiliki izin untuk aksi ini")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "Anda tidak memiliki izin untuk aksi ini",
+        )
     }
 
     pub fn not_found() -> Self {
@@ -114,11 +125,19 @@ impl AppError {
     }
 
     pub fn method_not_allowed() -> Self {
-        Self::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Metode tidak diizinkan")
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "Metode tidak diizinkan",
+        )
     }
 
     pub fn conflict() -> Self {
-        Self::new(StatusCode::CONFLICT, "CONFLICT", "Terjadi konflik dengan data yang ada")
+        Self::new(
+            StatusCode::CONFLICT,
+            "CONFLICT",
+            "Terjadi konflik dengan data yang ada",
+        )
     }
 
     pub fn payload_too_large() -> Self {
@@ -222,7 +241,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
             match &self.source {
-                Some(source) => tracing::error!(code = %self.code, error = %format!("{source:#}"), "request failed"),
+                Some(source) => {
+                    tracing::error!(code = %self.code, error = %format!("{source:#}"), "request failed")
+                }
                 None => tracing::error!(code = %self.code, "request failed"),
             }
         }
@@ -270,7 +291,10 @@ mod tests {
 
     #[test]
     fn envelope_has_code_message_and_details() {
-        let err = AppError::validation(vec![FieldError::new("planId", "planId harus berupa UUID v4")]);
+        let err = AppError::validation(vec![FieldError::new(
+            "planId",
+            "planId harus berupa UUID v4",
+        )]);
         assert_eq!(err.status, StatusCode::BAD_REQUEST);
         assert_eq!(
             err.body(),
@@ -297,9 +321,21 @@ mod tests {
 
     #[test]
     fn bare_statuses_map_to_their_codes() {
-        assert_eq!(AppError::from_status(StatusCode::PAYLOAD_TOO_LARGE).code, "PAYLOAD_TOO_LARGE");
-        assert_eq!(AppError::from_status(StatusCode::METHOD_NOT_ALLOWED).code, "METHOD_NOT_ALLOWED");
-        assert_eq!(AppError::from_status(StatusCode::IM_A_TEAPOT).status, StatusCode::IM_A_TEAPOT);
-        assert_eq!(AppError::from_status(StatusCode::BAD_GATEWAY).code, "INTERNAL_SERVER_ERROR");
+        assert_eq!(
+            AppError::from_status(StatusCode::PAYLOAD_TOO_LARGE).code,
+            "PAYLOAD_TOO_LARGE"
+        );
+        assert_eq!(
+            AppError::from_status(StatusCode::METHOD_NOT_ALLOWED).code,
+            "METHOD_NOT_ALLOWED"
+        );
+        assert_eq!(
+            AppError::from_status(StatusCode::IM_A_TEAPOT).status,
+            StatusCode::IM_A_TEAPOT
+        );
+        assert_eq!(
+            AppError::from_status(StatusCode::BAD_GATEWAY).code,
+            "INTERNAL_SERVER_ERROR"
+        );
     }
 }

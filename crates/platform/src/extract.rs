@@ -73,7 +73,12 @@ pub struct JsonFields {
 
 impl JsonFields {
     pub fn new(map: Map<String, Value>) -> Self {
-        Self { map, read: BTreeSet::new(), prefix: String::new(), problems: Problems::default() }
+        Self {
+            map,
+            read: BTreeSet::new(),
+            prefix: String::new(),
+            problems: Problems::default(),
+        }
     }
 
     fn path(&self, name: &str) -> String {
@@ -100,12 +105,14 @@ impl JsonFields {
 
     fn missing(&mut self, name: &str) {
         let path = self.path(name);
-        self.problems.add(path.clone(), format!("{path} wajib diisi"));
+        self.problems
+            .add(path.clone(), format!("{path} wajib diisi"));
     }
 
     fn wrong_type(&mut self, name: &str, kind: &str) {
         let path = self.path(name);
-        self.problems.add(path.clone(), format!("{path} harus berupa {kind}"));
+        self.problems
+            .add(path.clone(), format!("{path} harus berupa {kind}"));
     }
 
     pub fn opt_string(&mut self, name: &str) -> Option<String> {
@@ -175,7 +182,8 @@ impl JsonFields {
             Some(id) => Some(id),
             None => {
                 let path = self.path(name);
-                self.problems.add(path.clone(), format!("{path} harus berupa UUID v4"));
+                self.problems
+                    .add(path.clone(), format!("{path} harus berupa UUID v4"));
                 None
             }
         }
@@ -196,7 +204,11 @@ impl JsonFields {
     }
 
     /// A nested object read with the same rules; its problems are reported as `name.field`.
-    pub fn opt_object<T>(&mut self, name: &str, read: impl FnOnce(&mut JsonFields) -> T) -> Option<T> {
+    pub fn opt_object<T>(
+        &mut self,
+        name: &str,
+        read: impl FnOnce(&mut JsonFields) -> T,
+    ) -> Option<T> {
         match self.take(name)? {
             Value::Object(map) => {
                 let mut nested = JsonFields::new(map);
@@ -214,8 +226,12 @@ impl JsonFields {
     }
 
     fn reject_unknown(&mut self) {
-        let unknown: Vec<String> =
-            self.map.keys().filter(|k| !self.read.contains(*k)).cloned().collect();
+        let unknown: Vec<String> = self
+            .map
+            .keys()
+            .filter(|k| !self.read.contains(*k))
+            .cloned()
+            .collect();
         for key in unknown {
             let path = self.path(&key);
             self.problems.add(path, "properti tidak dikenal");
@@ -228,7 +244,10 @@ impl JsonFields {
         match value {
             Some(v) if self.problems.is_empty() => Ok(v),
             _ if !self.problems.is_empty() => Err(self.problems.into_error()),
-            _ => Err(AppError::validation(vec![FieldError::new("body", "Data tidak lengkap")])),
+            _ => Err(AppError::validation(vec![FieldError::new(
+                "body",
+                "Data tidak lengkap",
+            )])),
         }
     }
 }
@@ -254,7 +273,12 @@ pub fn parse_json_body<T: FromJson>(bytes: &[u8]) -> Result<T, AppError> {
 
 /// True for `application/json` and `application/*+json`, with or without parameters.
 pub fn is_json_content_type(value: &str) -> bool {
-    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -302,7 +326,11 @@ impl QueryFields {
     pub fn parse(query: &str) -> Result<Self, AppError> {
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(query).map_err(|_| AppError::bad_request())?;
-        Ok(Self { pairs, read: BTreeSet::new(), problems: Problems::default() })
+        Ok(Self {
+            pairs,
+            read: BTreeSet::new(),
+            problems: Problems::default(),
+        })
     }
 
     /// The last value given for `name`; empty values count as absent.
@@ -348,14 +376,21 @@ impl QueryFields {
         if allowed.contains(&raw.as_str()) {
             Some(raw)
         } else {
-            self.problem(name, format!("{name} harus salah satu dari: {}", allowed.join(", ")));
+            self.problem(
+                name,
+                format!("{name} harus salah satu dari: {}", allowed.join(", ")),
+            );
             None
         }
     }
 
     pub fn finish<T>(mut self, value: Option<T>) -> Result<T, AppError> {
-        let unknown: BTreeSet<String> =
-            self.pairs.iter().map(|(k, _)| k.clone()).filter(|k| !self.read.contains(k)).collect();
+        let unknown: BTreeSet<String> = self
+            .pairs
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| !self.read.contains(k))
+            .collect();
         for key in unknown {
             self.problems.add(key, "properti tidak dikenal");
         }
@@ -414,7 +449,9 @@ pub fn is_valid_email(email: &str) -> bool {
     if local.is_empty() || local.len() > 64 || domain.contains('@') || domain.len() > 253 {
         return false;
     }
-    let local_ok = local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..");
@@ -427,7 +464,9 @@ pub fn is_valid_email(email: &str) -> bool {
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
-        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
     local_ok && domain_ok
 }
 
@@ -448,7 +487,11 @@ mod tests {
             let name = f.string("name");
             let age = f.opt_i64("age");
             let id = f.uuid("id");
-            Some(Sample { name: name?, age, id: id? })
+            Some(Sample {
+                name: name?,
+                age,
+                id: id?,
+            })
         }
     }
 
@@ -464,10 +507,14 @@ mod tests {
 
     #[test]
     fn reads_a_valid_body() {
-        let body = json!({"name": "Budi", "id": "6F0429EA-4344-496D-BD40-1F4E47A6220C"}).to_string();
+        let body =
+            json!({"name": "Budi", "id": "6F0429EA-4344-496D-BD40-1F4E47A6220C"}).to_string();
         let sample: Sample = parse_json_body(body.as_bytes()).expect("valid");
         assert_eq!(sample.name, "Budi");
-        assert_eq!(sample.id.to_string(), "6f0429ea-4344-496d-bd40-1f4e47a6220c");
+        assert_eq!(
+            sample.id.to_string(),
+            "6f0429ea-4344-496d-bd40-1f4e47a6220c"
+        );
     }
 
     #[test]
@@ -480,8 +527,16 @@ mod tests {
 
     #[test]
     fn malformed_json_is_bad_request_and_arrays_are_refused() {
-        assert_eq!(parse_json_body::<Sample>(b"{\"name\":").expect_err("bad").code, "BAD_REQUEST");
-        assert_eq!(parse_json_body::<Sample>(b"[1]").expect_err("array").code, "VALIDATION_ERROR");
+        assert_eq!(
+            parse_json_body::<Sample>(b"{\"name\":")
+                .expect_err("bad")
+                .code,
+            "BAD_REQUEST"
+        );
+        assert_eq!(
+            parse_json_body::<Sample>(b"[1]").expect_err("array").code,
+            "VALIDATION_ERROR"
+        );
     }
 
     #[test]
@@ -497,7 +552,18 @@ mod tests {
         for ok in ["budi@example.com", "a.b+tag@sub.example.co.id"] {
             assert!(is_valid_email(ok), "{ok}");
         }
-        for bad in ["", "budi", "budi@", "@x.com", "a@b", "a b@x.com", "a@x..com", "a@-x.com", "a@x.c0m", "'; DROP TABLE users;--@x.com x"] {
+        for bad in [
+            "",
+            "budi",
+            "budi@",
+            "@x.com",
+            "a@b",
+            "a b@x.com",
+            "a@x..com",
+            "a@-x.com",
+            "a@x.c0m",
+            "'; DROP TABLE users;--@x.com x",
+        ] {
             assert!(!is_valid_email(bad), "{bad}");
         }
     }

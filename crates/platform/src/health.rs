@@ -29,7 +29,11 @@ impl Check {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = bool> + Send + 'static,
     {
-        Self { name, required, probe: Arc::new(move || Box::pin(probe())) }
+        Self {
+            name,
+            required,
+            probe: Arc::new(move || Box::pin(probe())),
+        }
     }
 
     pub fn postgres(pool: sqlx::PgPool) -> Self {
@@ -58,7 +62,10 @@ pub fn routes(service: &'static str, checks: Vec<Check>) -> Router {
     Router::new()
         .route("/health", get(live))
         .route("/health/ready", get(ready))
-        .with_state(HealthState { service, checks: Arc::new(checks) })
+        .with_state(HealthState {
+            service,
+            checks: Arc::new(checks),
+        })
 }
 
 async fn live(State(state): State<HealthState>) -> Json<Value> {
@@ -71,7 +78,9 @@ async fn live(State(state): State<HealthState>) -> Json<Value> {
 
 async fn ready(State(state): State<HealthState>) -> Response {
     let results = futures::future::join_all(state.checks.iter().map(|check| async move {
-        let up = tokio::time::timeout(Duration::from_secs(2), (check.probe)()).await.unwrap_or(false);
+        let up = tokio::time::timeout(Duration::from_secs(2), (check.probe)())
+            .await
+            .unwrap_or(false);
         (check.name, check.required, up)
     }))
     .await;
@@ -81,7 +90,11 @@ async fn ready(State(state): State<HealthState>) -> Response {
         checks.insert(name.to_string(), json!(if up { "up" } else { "down" }));
         ok &= up || !required;
     }
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({ "status": if ok { "ok" } else { "unavailable" }, "checks": checks });
     (status, Json(body)).into_response()
 }

@@ -2,9 +2,9 @@
 //! headers, CORS, the 1 MiB body limit, envelopes for axum's own failures, success envelopes and
 //! graceful serving (platform.md §2, §4, §7, §9, §11, §12).
 
+use std::future::IntoFuture;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -86,7 +86,9 @@ pub fn accept_request_id(incoming: Option<&str>) -> String {
     match incoming {
         Some(id)
             if (1..=128).contains(&id.len())
-                && id.chars().all(|c| c.is_ascii_alphanumeric() || "._:-".contains(c)) =>
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._:-".contains(c)) =>
         {
             id.to_string()
         }
@@ -121,7 +123,9 @@ async fn request_context(
 ) -> Response {
     let started = Instant::now();
     let request_id = accept_request_id(
-        req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()),
+        req.headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok()),
     );
     let peer = req
         .extensions()
@@ -137,8 +141,8 @@ async fn request_context(
     req.extensions_mut().insert(ctx.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let authenticated =
-        req.headers().contains_key(header::AUTHORIZATION) || req.headers().contains_key("x-api-key");
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION)
+        || req.headers().contains_key("x-api-key");
 
     let span = tracing::info_span!("request", requestId = %request_id);
     let mut response = next.run(req).instrument(span.clone()).await;
@@ -177,10 +181,16 @@ fn set_security_headers(headers: &mut HeaderMap, app_env: AppEnv, authenticated:
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "no-referrer"),
-        ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
     ];
     for (name, value) in fixed {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
     if authenticated {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -212,7 +222,8 @@ async fn envelope_guard(req: Request, next: Next) -> Response {
     let (parts, _) = response.into_parts();
     let mut fresh = AppError::from_status(status).into_response();
     for (name, value) in parts.headers.iter() {
-        if name == header::ALLOW || name == header::RETRY_AFTER || name == header::WWW_AUTHENTICATE {
+        if name == header::ALLOW || name == header::RETRY_AFTER || name == header::WWW_AUTHENTICATE
+        {
             fresh.headers_mut().insert(name.clone(), value.clone());
         }
     }
@@ -242,12 +253,24 @@ pub fn finish_router(routes: Router, settings: HttpSettings) -> Router {
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {
-    let allowed: Vec<HeaderValue> =
-        origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static(REQUEST_ID_HEADER)])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(REQUEST_ID_HEADER),
+        ])
         .expose_headers([
             HeaderName::from_static(REQUEST_ID_HEADER),
             header::RETRY_AFTER,
@@ -277,8 +300,11 @@ pub struct Created<T> {
 
 impl<T: Serialize> IntoResponse for Created<T> {
     fn into_response(self) -> Response {
-        let mut response =
-            (StatusCode::CREATED, axum::Json(serde_json::json!({ "data": self.body }))).into_response();
+        let mut response = (
+            StatusCode::CREATED,
+            axum::Json(serde_json::json!({ "data": self.body })),
+        )
+            .into_response();
         if let Ok(v) = HeaderValue::from_str(&self.location) {
             response.headers_mut().insert(header::LOCATION, v);
         }
@@ -294,12 +320,15 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (signalled_tx, mut signalled_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = signalled_tx.send(true);
-        })
-        .into_future();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = signalled_tx.send(true);
+    })
+    .into_future();
     let drain_deadline = async move {
         let _ = signalled_rx.wait_for(|s| *s).await;
         tokio::time::sleep(Duration::from_secs(10)).await;
@@ -352,7 +381,10 @@ mod tests {
     fn client_ip_follows_trusted_hops() {
         let peer: IpAddr = "10.0.0.9".parse().expect("ip");
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("1.1.1.1, 2.2.2.2, 3.3.3.3"));
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.1.1.1, 2.2.2.2, 3.3.3.3"),
+        );
         assert_eq!(client_ip(peer, &headers, 0), peer);
         assert_eq!(client_ip(peer, &headers, 1).to_string(), "3.3.3.3");
         assert_eq!(client_ip(peer, &headers, 2).to_string(), "2.2.2.2");

@@ -60,7 +60,12 @@ pub struct PageMeta {
 impl PageMeta {
     pub fn new(query: PageQuery, total: i64) -> Self {
         let limit = i64::from(query.limit);
-        Self { page: query.page, limit: query.limit, total, total_pages: (total + limit - 1) / limit }
+        Self {
+            page: query.page,
+            limit: query.limit,
+            total,
+            total_pages: (total + limit - 1) / limit,
+        }
     }
 }
 
@@ -73,7 +78,10 @@ pub struct Paginated<T> {
 
 impl<T> Paginated<T> {
     pub fn new(data: Vec<T>, query: PageQuery, total: i64) -> Self {
-        Self { data, meta: PageMeta::new(query, total) }
+        Self {
+            data,
+            meta: PageMeta::new(query, total),
+        }
     }
 }
 
@@ -102,7 +110,10 @@ mod tests {
         assert!(q.finish(Some(page)).is_err());
         let mut q = QueryFields::parse("page=3&limit=20").expect("parse");
         let page = PageQuery::read(&mut q);
-        assert_eq!(q.finish(Some(page)).expect("valid"), PageQuery { page: 3, limit: 20 });
+        assert_eq!(
+            q.finish(Some(page)).expect("valid"),
+            PageQuery { page: 3, limit: 20 }
+        );
         assert_eq!(PageQuery { page: 3, limit: 20 }.offset(), 40);
     }
 }

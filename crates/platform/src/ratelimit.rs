@@ -29,7 +29,10 @@ impl std::fmt::Debug for RedisHandle {
 
 impl RedisHandle {
     pub fn open(url: &str) -> anyhow::Result<Self> {
-        Ok(Self { client: redis::Client::open(url)?, conn: Arc::new(AsyncMutex::new(None)) })
+        Ok(Self {
+            client: redis::Client::open(url)?,
+            conn: Arc::new(AsyncMutex::new(None)),
+        })
     }
 
     /// A connection, established on first use with a 2 s budget.
@@ -75,9 +78,18 @@ pub struct RateStatus {
 impl RateStatus {
     pub fn headers(&self) -> [(HeaderName, HeaderValue); 3] {
         [
-            (HeaderName::from_static("x-ratelimit-limit"), HeaderValue::from(self.limit)),
-            (HeaderName::from_static("x-ratelimit-remaining"), HeaderValue::from(self.remaining)),
-            (HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(self.reset)),
+            (
+                HeaderName::from_static("x-ratelimit-limit"),
+                HeaderValue::from(self.limit),
+            ),
+            (
+                HeaderName::from_static("x-ratelimit-remaining"),
+                HeaderValue::from(self.remaining),
+            ),
+            (
+                HeaderName::from_static("x-ratelimit-reset"),
+                HeaderValue::from(self.reset),
+            ),
         ]
     }
 }
@@ -98,7 +110,10 @@ pub struct RateLimiter {
 
 impl std::fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RateLimiter").field("prefix", &self.prefix).field("enabled", &self.enabled).finish()
+        f.debug_struct("RateLimiter")
+            .field("prefix", &self.prefix)
+            .field("enabled", &self.enabled)
+            .finish()
     }
 }
 
@@ -122,7 +137,12 @@ impl RateLimiter {
 
     /// Counts one hit; `Err` is the 429 envelope with `Retry-After` and the `X-RateLimit-*`
     /// headers. The message names neither the key nor the store.
-    pub async fn hit(&self, bucket: &str, key: &str, limit: u32) -> Result<Option<RateStatus>, AppError> {
+    pub async fn hit(
+        &self,
+        bucket: &str,
+        key: &str,
+        limit: u32,
+    ) -> Result<Option<RateStatus>, AppError> {
         if !self.enabled {
             return Ok(None);
         }
@@ -130,7 +150,11 @@ impl RateLimiter {
         let window = now.div_euclid(WINDOW_SECONDS);
         let reset = (window + 1) * WINDOW_SECONDS;
         let count = self.count(bucket, key, window).await;
-        let status = RateStatus { limit, remaining: limit.saturating_sub(count), reset };
+        let status = RateStatus {
+            limit,
+            remaining: limit.saturating_sub(count),
+            reset,
+        };
         if count > limit {
             let retry_after = (reset - now).max(1);
             let mut err = AppError::too_many_requests()
@@ -167,7 +191,9 @@ impl RateLimiter {
                 Ok(n) => return n,
                 // A Redis outage must not lock every customer out; readiness reports it and the
                 // process keeps a local count meanwhile.
-                Err(e) => tracing::warn!(error = %e, "rate-limit store unavailable; counting in process"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate-limit store unavailable; counting in process")
+                }
             }
         }
         self.count_in_memory(full_key, window)
@@ -213,12 +239,22 @@ mod tests {
     async fn memory_limit_allows_then_refuses_with_retry_after() {
         let limiter = RateLimiter::new(None, "t:", true);
         for i in 0..5u32 {
-            let status = limiter.hit("login", "1.2.3.4", 5).await.expect("allowed").expect("status");
+            let status = limiter
+                .hit("login", "1.2.3.4", 5)
+                .await
+                .expect("allowed")
+                .expect("status");
             assert_eq!(status.remaining, 4 - i);
         }
-        let err = limiter.hit("login", "1.2.3.4", 5).await.expect_err("limited");
+        let err = limiter
+            .hit("login", "1.2.3.4", 5)
+            .await
+            .expect_err("limited");
         assert_eq!(err.status, axum::http::StatusCode::TOO_MANY_REQUESTS);
-        assert!(limiter.hit("login", "5.6.7.8", 5).await.is_ok(), "other keys are independent");
+        assert!(
+            limiter.hit("login", "5.6.7.8", 5).await.is_ok(),
+            "other keys are independent"
+        );
     }
 
     #[tokio::test]

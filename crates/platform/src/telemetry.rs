@@ -17,7 +17,10 @@ pub fn init(service: &'static str, level: &str) {
         "{level},sqlx=warn,hyper=warn,hyper_util=warn,h2=warn,tower=warn,reqwest=warn,rustls=warn"
     ))
     .unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::registry().with(filter).with(JsonLayer { service }).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(JsonLayer { service })
+        .try_init();
 }
 
 struct JsonLayer {
@@ -29,10 +32,14 @@ struct Fields(Map<String, Value>);
 
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_string(), Value::String(format!("{value:?}")));
+        self.0.insert(
+            field.name().to_string(),
+            Value::String(format!("{value:?}")),
+        );
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_string(), Value::String(value.to_string()));
+        self.0
+            .insert(field.name().to_string(), Value::String(value.to_string()));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.0.insert(field.name().to_string(), Value::from(value));
@@ -52,7 +59,12 @@ impl<S> Layer<S> for JsonLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    fn on_new_span(&self, attrs: &tracing::span::Attributes<'_>, id: &tracing::span::Id, ctx: Context<'_, S>) {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: Context<'_, S>,
+    ) {
         let mut fields = Fields::default();
         attrs.record(&mut fields);
         if let Some(span) = ctx.span(id) {
@@ -60,7 +72,12 @@ where
         }
     }
 
-    fn on_record(&self, id: &tracing::span::Id, values: &tracing::span::Record<'_>, ctx: Context<'_, S>) {
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: Context<'_, S>,
+    ) {
         if let Some(span) = ctx.span(id) {
             let mut ext = span.extensions_mut();
             if let Some(fields) = ext.get_mut::<Fields>() {
@@ -75,7 +92,10 @@ where
             "timestamp".into(),
             Value::String(crate::time_format::format(time::OffsetDateTime::now_utc())),
         );
-        line.insert("level".into(), Value::String(event.metadata().level().as_str().to_ascii_lowercase()));
+        line.insert(
+            "level".into(),
+            Value::String(event.metadata().level().as_str().to_ascii_lowercase()),
+        );
         line.insert("service".into(), Value::String(self.service.into()));
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
@@ -91,8 +111,12 @@ where
         for (k, v) in fields.0 {
             line.insert(k, v);
         }
-        line.entry("message").or_insert(Value::String(String::new()));
-        line.insert("target".into(), Value::String(event.metadata().target().into()));
+        line.entry("message")
+            .or_insert(Value::String(String::new()));
+        line.insert(
+            "target".into(),
+            Value::String(event.metadata().target().into()),
+        );
         let mut out = std::io::stdout().lock();
         let _ = serde_json::to_writer(&mut out, &Value::Object(line));
         let _ = out.write_all(b"\n");

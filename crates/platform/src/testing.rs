@@ -87,12 +87,23 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn spawn(router: Router) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
-        Self { addr, base_url: format!("http://{addr}"), client: reqwest::Client::new(), task }
+        Self {
+            addr,
+            base_url: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            task,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -155,7 +166,10 @@ impl FakeService {
             response: Arc::new(Mutex::new((status, body))),
         };
         let router = Router::new().fallback(record).with_state(state.clone());
-        Self { server: TestServer::spawn(router).await, state }
+        Self {
+            server: TestServer::spawn(router).await,
+            state,
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -169,7 +183,11 @@ impl FakeService {
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
-        self.state.requests.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .requests
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -182,15 +200,29 @@ async fn record(
 ) -> impl IntoResponse {
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if let Ok(mut requests) = state.requests.lock() {
-        requests.push(Recorded { method, path: uri.path().to_string(), headers, body });
+        requests.push(Recorded {
+            method,
+            path: uri.path().to_string(),
+            headers,
+            body,
+        });
     }
-    let (status, body) = state.response.lock().map(|r| r.clone()).unwrap_or((500, Value::Null));
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(body))
+    let (status, body) = state
+        .response
+        .lock()
+        .map(|r| r.clone())
+        .unwrap_or((500, Value::Null));
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(body),
+    )
 }
 
 /// A port nothing listens on, for "the other service is down" tests.
 pub async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
     format!("http://{addr}")

@@ -17,7 +17,9 @@ pub fn format(t: OffsetDateTime) -> String {
 
 /// Accepts any RFC 3339 offset and normalises to UTC.
 pub fn parse(s: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| t.to_offset(UtcOffset::UTC))
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .map(|t| t.to_offset(UtcOffset::UTC))
 }
 
 /// `#[serde(with = "platform::time_format::wire")]`
@@ -45,7 +47,9 @@ pub mod wire_option {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
         let raw = Option::<String>::deserialize(d)?;
         match raw {
             None => Ok(None),
@@ -63,8 +67,14 @@ mod tests {
 
     #[test]
     fn formats_with_millis_and_z() {
-        assert_eq!(format(datetime!(2025-01-15 10:00:00.123456 UTC)), "2025-01-15T10:00:00.123Z");
-        assert_eq!(format(datetime!(2025-01-15 17:00:00 +07:00)), "2025-01-15T10:00:00.000Z");
+        assert_eq!(
+            format(datetime!(2025-01-15 10:00:00.123456 UTC)),
+            "2025-01-15T10:00:00.123Z"
+        );
+        assert_eq!(
+            format(datetime!(2025-01-15 17:00:00 +07:00)),
+            "2025-01-15T10:00:00.000Z"
+        );
     }
 
     #[test]

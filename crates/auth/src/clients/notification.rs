@@ -46,7 +46,11 @@ pub struct NotificationClient {
 impl NotificationClient {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
         Ok(Self {
-            client: ServiceClient::new(&config.notification, config.common.internal_api_key.clone(), SERVICE_NAME)?,
+            client: ServiceClient::new(
+                &config.notification,
+                config.common.internal_api_key.clone(),
+                SERVICE_NAME,
+            )?,
         })
     }
 
@@ -66,7 +70,10 @@ impl NotificationClient {
         let key = req.token_id.to_string();
         let outcome = self
             .client
-            .call(Call::post("/api/v1/internal/notifications/send", &body, request_id).idempotency_key(&key))
+            .call(
+                Call::post("/api/v1/internal/notifications/send", &body, request_id)
+                    .idempotency_key(&key),
+            )
             .await;
         match outcome {
             CallOutcome::Success { .. } => true,

@@ -22,7 +22,10 @@ const LINK_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 /// An 8-character Telegram link code without look-alike characters (auth.md §5.9).
 pub fn new_link_code() -> String {
     // 32 symbols: the low five bits of each random byte choose one without bias.
-    random_bytes(8).iter().map(|b| LINK_ALPHABET[usize::from(b & 31)] as char).collect()
+    random_bytes(8)
+        .iter()
+        .map(|b| LINK_ALPHABET[usize::from(b & 31)] as char)
+        .collect()
 }
 
 #[cfg(test)]

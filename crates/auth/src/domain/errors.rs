@@ -8,15 +8,27 @@ use crate::config::PasswordPolicy;
 use crate::domain::password;
 
 pub fn invalid_credentials() -> AppError {
-    AppError::new(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS", "Kombinasi email dan password tidak cocok")
+    AppError::new(
+        StatusCode::UNAUTHORIZED,
+        "INVALID_CREDENTIALS",
+        "Kombinasi email dan password tidak cocok",
+    )
 }
 
 pub fn email_already_exists() -> AppError {
-    AppError::new(StatusCode::CONFLICT, "EMAIL_ALREADY_EXISTS", "Email ini sudah digunakan akun lain")
+    AppError::new(
+        StatusCode::CONFLICT,
+        "EMAIL_ALREADY_EXISTS",
+        "Email ini sudah digunakan akun lain",
+    )
 }
 
 pub fn user_not_found() -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, "USER_NOT_FOUND", "Pengguna tidak ditemukan")
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        "USER_NOT_FOUND",
+        "Pengguna tidak ditemukan",
+    )
 }
 
 pub fn account_suspended() -> AppError {
@@ -28,29 +40,53 @@ pub fn account_suspended() -> AppError {
 }
 
 pub fn account_deleted() -> AppError {
-    AppError::new(StatusCode::FORBIDDEN, "ACCOUNT_DELETED", "Akun ini sudah dihapus")
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "ACCOUNT_DELETED",
+        "Akun ini sudah dihapus",
+    )
 }
 
 /// Verification and reset tokens (400).
 pub fn email_token_invalid() -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, "TOKEN_INVALID", "Token verifikasi tidak dikenal")
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "TOKEN_INVALID",
+        "Token verifikasi tidak dikenal",
+    )
 }
 
 pub fn email_token_used() -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, "TOKEN_USED", "Token ini sudah pernah dipakai")
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "TOKEN_USED",
+        "Token ini sudah pernah dipakai",
+    )
 }
 
 pub fn email_token_expired() -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, "TOKEN_EXPIRED", "Masa berlaku token sudah habis")
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "TOKEN_EXPIRED",
+        "Masa berlaku token sudah habis",
+    )
 }
 
 /// Refresh tokens (401).
 pub fn refresh_invalid() -> AppError {
-    AppError::new(StatusCode::UNAUTHORIZED, "TOKEN_INVALID", "Refresh token tidak dikenal atau sudah dicabut")
+    AppError::new(
+        StatusCode::UNAUTHORIZED,
+        "TOKEN_INVALID",
+        "Refresh token tidak dikenal atau sudah dicabut",
+    )
 }
 
 pub fn refresh_expired() -> AppError {
-    AppError::new(StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED", "Masa berlaku refresh token sudah habis")
+    AppError::new(
+        StatusCode::UNAUTHORIZED,
+        "TOKEN_EXPIRED",
+        "Masa berlaku refresh token sudah habis",
+    )
 }
 
 pub fn refresh_reused() -> AppError {
@@ -62,15 +98,27 @@ pub fn refresh_reused() -> AppError {
 }
 
 pub fn invalid_current_password() -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, "INVALID_CURRENT_PASSWORD", "Password lama tidak sesuai")
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "INVALID_CURRENT_PASSWORD",
+        "Password lama tidak sesuai",
+    )
 }
 
 pub fn invalid_link_code() -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, "INVALID_LINK_CODE", "Kode penautan Telegram tidak dikenal")
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "INVALID_LINK_CODE",
+        "Kode penautan Telegram tidak dikenal",
+    )
 }
 
 pub fn link_code_expired() -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, "LINK_CODE_EXPIRED", "Kode penautan Telegram sudah tidak berlaku")
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "LINK_CODE_EXPIRED",
+        "Kode penautan Telegram sudah tidak berlaku",
+    )
 }
 
 pub fn access_denied() -> AppError {
@@ -78,7 +126,11 @@ pub fn access_denied() -> AppError {
 }
 
 pub fn admin_role_needs_super_admin() -> AppError {
-    AppError::new(StatusCode::FORBIDDEN, "FORBIDDEN", "Role admin hanya dapat dibuat oleh super_admin")
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+        "Role admin hanya dapat dibuat oleh super_admin",
+    )
 }
 
 /// A password-policy failure: `VALIDATION_ERROR` with `details.requirements` (auth.md §5.2).

@@ -52,7 +52,8 @@ pub fn describe(unmet: &[&str], policy: &PasswordPolicy) -> String {
 }
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).expect("static argon2 parameters are valid");
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None)
+        .expect("static argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -67,7 +68,9 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Verifies against a stored PHC string; a malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -103,10 +106,16 @@ mod tests {
 
     #[test]
     fn lists_unmet_requirements_like_the_spec() {
-        assert_eq!(unmet_requirements("password", &policy()), vec!["uppercase", "digit", "special_char"]);
+        assert_eq!(
+            unmet_requirements("password", &policy()),
+            vec!["uppercase", "digit", "special_char"]
+        );
         assert_eq!(unmet_requirements("Aa1!", &policy()), vec!["min_length"]);
         assert!(unmet_requirements("Customer123!", &policy()).is_empty());
-        assert_eq!(unmet_requirements(&format!("Aa1!{}", "x".repeat(125)), &policy()), vec!["min_length"]);
+        assert_eq!(
+            unmet_requirements(&format!("Aa1!{}", "x".repeat(125)), &policy()),
+            vec!["min_length"]
+        );
     }
 
     #[test]
@@ -122,7 +131,10 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_phc_and_verify() {
         let stored = hash("Customer123!").expect("hash");
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(verify("Customer123!", &stored));
         assert!(!verify("customer123!", &stored));
         assert!(!verify("Customer123!", "not-a-hash"));

@@ -7,7 +7,11 @@ use platform::extract::JsonFields;
 
 /// Trimmed, lower-cased, syntactically valid, ≤ 255 characters.
 pub fn read_email(f: &mut JsonFields, name: &str, required: bool) -> Option<String> {
-    let raw = if required { f.string(name) } else { f.opt_string(name) }?;
+    let raw = if required {
+        f.string(name)
+    } else {
+        f.opt_string(name)
+    }?;
     let email = raw.trim().to_lowercase();
     if email.chars().count() > 255 {
         f.problem(name, format!("{name} maksimal 255 karakter"));
@@ -30,7 +34,10 @@ pub fn check_full_name(f: &mut JsonFields, name: &str, raw: String) -> Option<St
         f.problem(name, format!("{name} maksimal 255 karakter"));
         None
     } else if value.contains(['<', '>']) || value.chars().any(char::is_control) {
-        f.problem(name, format!("{name} tidak boleh mengandung karakter < atau >"));
+        f.problem(
+            name,
+            format!("{name} tidak boleh mengandung karakter < atau >"),
+        );
         None
     } else {
         Some(value)
@@ -47,21 +54,32 @@ pub fn check_phone(f: &mut JsonFields, name: &str, raw: String) -> Option<String
     if ok {
         Some(value)
     } else {
-        f.problem(name, format!("{name} harus berupa nomor telepon yang valid, mis. +6281234567890"));
+        f.problem(
+            name,
+            format!("{name} harus berupa nomor telepon yang valid, mis. +6281234567890"),
+        );
         None
     }
 }
 
 fn zones() -> &'static HashSet<&'static str> {
     static ZONES: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    ZONES.get_or_init(|| include_str!("timezones.txt").lines().filter(|l| !l.is_empty()).collect())
+    ZONES.get_or_init(|| {
+        include_str!("timezones.txt")
+            .lines()
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
 }
 
 pub fn check_timezone(f: &mut JsonFields, name: &str, raw: String) -> Option<String> {
     if zones().contains(raw.as_str()) {
         Some(raw)
     } else {
-        f.problem(name, format!("{name} harus berupa nama zona waktu IANA, mis. Asia/Jakarta"));
+        f.problem(
+            name,
+            format!("{name} harus berupa nama zona waktu IANA, mis. Asia/Jakarta"),
+        );
         None
     }
 }
@@ -71,7 +89,10 @@ pub fn check_language(f: &mut JsonFields, name: &str, raw: String) -> Option<Str
     if raw.len() == 2 && raw.chars().all(|c| c.is_ascii_lowercase()) {
         Some(raw)
     } else {
-        f.problem(name, format!("{name} harus berupa kode bahasa ISO 639-1, mis. id"));
+        f.problem(
+            name,
+            format!("{name} harus berupa kode bahasa ISO 639-1, mis. id"),
+        );
         None
     }
 }
@@ -110,8 +131,14 @@ pub fn read_chat_id(f: &mut JsonFields, name: &str) -> Option<String> {
 pub fn read_telegram_username(f: &mut JsonFields, name: &str) -> Option<String> {
     let raw = f.opt_string(name)?;
     let value = raw.trim().trim_start_matches('@').to_string();
-    if value.is_empty() || value.chars().count() > 64 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        f.problem(name, format!("{name} harus berupa username Telegram (maksimal 64 karakter)"));
+    if value.is_empty()
+        || value.chars().count() > 64
+        || value.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        f.problem(
+            name,
+            format!("{name} harus berupa username Telegram (maksimal 64 karakter)"),
+        );
         return None;
     }
     Some(value)
@@ -142,7 +169,10 @@ mod tests {
     #[test]
     fn email_is_normalised() {
         let mut f = fields(json!({"email": "  Budi@Example.COM "}));
-        assert_eq!(read_email(&mut f, "email", true).as_deref(), Some("budi@example.com"));
+        assert_eq!(
+            read_email(&mut f, "email", true).as_deref(),
+            Some("budi@example.com")
+        );
     }
 
     #[test]

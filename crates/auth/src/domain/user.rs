@@ -196,7 +196,10 @@ impl User {
     }
 
     pub fn with_reason(&self) -> UserWithReason {
-        UserWithReason { profile: self.profile(), status_reason: self.status_reason.clone() }
+        UserWithReason {
+            profile: self.profile(),
+            status_reason: self.status_reason.clone(),
+        }
     }
 
     pub fn detail(&self, active_sessions: i64) -> UserDetail {

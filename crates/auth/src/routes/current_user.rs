@@ -18,7 +18,11 @@ pub struct CurrentUser {
 impl CurrentUser {
     /// Telegram linking needs a verified account (auth.md §5.3 rule 5).
     pub fn require_verified(&self) -> Result<(), AppError> {
-        if self.user.status == UserStatus::Active { Ok(()) } else { Err(AppError::email_not_verified()) }
+        if self.user.status == UserStatus::Active {
+            Ok(())
+        } else {
+            Err(AppError::email_not_verified())
+        }
     }
 }
 
@@ -28,12 +32,18 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let AuthUser(claims) = AuthUser::from_request_parts(parts, state).await?;
         let ctx = RequestContext::from_request_parts(parts, state).await?;
-        state.limiter.check(&ctx, "user", &claims.sub, state.config.rate_limits.user).await?;
+        state
+            .limiter
+            .check(&ctx, "user", &claims.sub, state.config.rate_limits.user)
+            .await?;
         let id = platform::extract::parse_uuid(&claims.sub)
             .ok_or_else(|| AppError::unauthorized("TOKEN_INVALID"))?;
-        let user = users::by_id(&state.pool, id)
-            .await?
-            .ok_or_else(|| AppError::unauthorized_with_message("TOKEN_INVALID", "Akun pemilik token tidak ditemukan"))?;
+        let user = users::by_id(&state.pool, id).await?.ok_or_else(|| {
+            AppError::unauthorized_with_message(
+                "TOKEN_INVALID",
+                "Akun pemilik token tidak ditemukan",
+            )
+        })?;
         if let Some(refusal) = user.status.refusal() {
             return Err(refusal);
         }

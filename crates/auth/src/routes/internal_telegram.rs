@@ -32,7 +32,11 @@ impl platform::extract::FromJson for LinkBody {
         });
         let chat_id = profile::read_chat_id(f, "chatId");
         let username = profile::read_telegram_username(f, "telegramUsername");
-        Some(LinkBody { code: code?, chat_id: chat_id?, username })
+        Some(LinkBody {
+            code: code?,
+            chat_id: chat_id?,
+            username,
+        })
     }
 }
 
@@ -41,7 +45,9 @@ pub async fn link(
     _caller: ServiceCaller,
     StrictJson(body): StrictJson<LinkBody>,
 ) -> ApiResult<Data<Value>> {
-    let user = accounts::link_with_code(&state, &body.code, &body.chat_id, body.username.as_deref()).await?;
+    let user =
+        accounts::link_with_code(&state, &body.code, &body.chat_id, body.username.as_deref())
+            .await?;
     Ok(Data(json!({
         "userId": user.id,
         "email": user.email,

@@ -2,11 +2,11 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use platform::ApiResult;
 use platform::auth::{AdminCaller, Role};
 use platform::extract::{FromQuery, JsonFields, QueryFields, StrictJson, StrictQuery, path_uuid};
 use platform::http::{Created, Data, RequestContext};
 use platform::pagination::{PageQuery, Paginated};
-use platform::ApiResult;
 use serde_json::json;
 
 use crate::accounts::{self, AdminCreate};
@@ -14,8 +14,8 @@ use crate::domain::errors;
 use crate::domain::profile;
 use crate::domain::user::{UserDetail, UserProfile, UserStatus, UserWithReason};
 use crate::state::AppState;
-use crate::store::users::{self, ListFilter, ListSort};
 use crate::store::refresh_tokens;
+use crate::store::users::{self, ListFilter, ListSort};
 
 pub struct ListQuery {
     page: PageQuery,
@@ -29,16 +29,32 @@ impl FromQuery for ListQuery {
         if search.as_ref().is_some_and(|s| s.chars().count() > 255) {
             q.problem("search", "search maksimal 255 karakter");
         }
-        let role = q.one_of("role", &["customer", "admin", "super_admin"]).and_then(|r| Role::parse(&r));
+        let role = q
+            .one_of("role", &["customer", "admin", "super_admin"])
+            .and_then(|r| Role::parse(&r));
         let status = q
-            .one_of("status", &["PENDING_VERIFICATION", "ACTIVE", "SUSPENDED", "DELETED"])
+            .one_of(
+                "status",
+                &["PENDING_VERIFICATION", "ACTIVE", "SUSPENDED", "DELETED"],
+            )
             .and_then(|s| UserStatus::parse(&s));
-        let sort = match q.one_of("sort", &["createdAt", "email", "lastLoginAt"]).as_deref() {
+        let sort = match q
+            .one_of("sort", &["createdAt", "email", "lastLoginAt"])
+            .as_deref()
+        {
             Some("email") => ListSort::Email,
             Some("lastLoginAt") => ListSort::LastLoginAt,
             _ => ListSort::CreatedAt,
         };
-        Some(ListQuery { page, filter: ListFilter { search, role, status, sort } })
+        Some(ListQuery {
+            page,
+            filter: ListFilter {
+                search,
+                role,
+                status,
+                sort,
+            },
+        })
     }
 }
 
@@ -47,8 +63,18 @@ pub async fn list(
     _caller: AdminCaller,
     StrictQuery(query): StrictQuery<ListQuery>,
 ) -> ApiResult<Paginated<UserProfile>> {
-    let (rows, total) = users::list(&state.pool, &query.filter, query.page.limit(), query.page.offset()).await?;
-    Ok(Paginated::new(rows.iter().map(|u| u.profile()).collect(), query.page, total))
+    let (rows, total) = users::list(
+        &state.pool,
+        &query.filter,
+        query.page.limit(),
+        query.page.offset(),
+    )
+    .await?;
+    Ok(Paginated::new(
+        rows.iter().map(|u| u.profile()).collect(),
+        query.page,
+        total,
+    ))
 }
 
 pub async fn detail(
@@ -57,7 +83,9 @@ pub async fn detail(
     Path(id): Path<String>,
 ) -> ApiResult<Data<UserDetail>> {
     let id = path_uuid("id", &id)?;
-    let user = users::by_id(&state.pool, id).await?.ok_or_else(errors::user_not_found)?;
+    let user = users::by_id(&state.pool, id)
+        .await?
+        .ok_or_else(errors::user_not_found)?;
     let sessions = refresh_tokens::count_active(&state.pool, id).await?;
     Ok(Data(user.detail(sessions)))
 }
@@ -67,8 +95,12 @@ pub struct CreateBody(AdminCreate);
 impl platform::extract::FromJson for CreateBody {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
         let email = profile::read_email(f, "email", true);
-        let full_name = f.string("fullName").and_then(|v| profile::check_full_name(f, "fullName", v));
-        let phone_number = f.opt_string("phoneNumber").map(|v| profile::check_phone(f, "phoneNumber", v));
+        let full_name = f
+            .string("fullName")
+            .and_then(|v| profile::check_full_name(f, "fullName", v));
+        let phone_number = f
+            .opt_string("phoneNumber")
+            .map(|v| profile::check_phone(f, "phoneNumber", v));
         let role = match f.opt_string("role").as_deref() {
             None | Some("customer") => Some(Role::Customer),
             Some("admin") => Some(Role::Admin),
@@ -120,7 +152,11 @@ pub async fn create(
     if state.config.debug_tokens {
         data["debugToken"] = json!(token.raw);
     }
-    Ok(Created { location: format!("/api/v1/internal/users/{}", user.id), body: data }.into_response())
+    Ok(Created {
+        location: format!("/api/v1/internal/users/{}", user.id),
+        body: data,
+    }
+    .into_response())
 }
 
 pub struct StatusBody {
@@ -140,8 +176,13 @@ impl platform::extract::FromJson for StatusBody {
             }
             None => None,
         };
-        let reason = f.opt_string("reason").map(|r| profile::check_max_len(f, "reason", r.trim().to_string(), 500));
-        Some(StatusBody { status: status?, reason: reason.map_or(Some(None), |r| r.map(Some))? })
+        let reason = f
+            .opt_string("reason")
+            .map(|r| profile::check_max_len(f, "reason", r.trim().to_string(), 500));
+        Some(StatusBody {
+            status: status?,
+            reason: reason.map_or(Some(None), |r| r.map(Some))?,
+        })
     }
 }
 
@@ -155,4 +196,3 @@ pub async fn set_status(
     let user = accounts::change_status(&state, &caller, id, body.status, body.reason).await?;
     Ok(Data(user.with_reason()))
 }
-

@@ -2,9 +2,9 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use platform::ApiResult;
 use platform::extract::{JsonFields, Patch, StrictJson};
 use platform::http::{Created, Data, RequestContext};
-use platform::ApiResult;
 use serde_json::{Value, json};
 
 use crate::accounts;
@@ -18,7 +18,9 @@ use crate::store::users::{self, ProfileChanges};
 
 pub async fn logout_all(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Data<Value>> {
     let revoked = sessions::logout_all(&state, me.user.id).await?;
-    Ok(Data(json!({ "message": "Semua sesi telah diakhiri", "revokedSessions": revoked })))
+    Ok(Data(
+        json!({ "message": "Semua sesi telah diakhiri", "revokedSessions": revoked }),
+    ))
 }
 
 pub struct ChangePasswordBody {
@@ -30,7 +32,10 @@ impl platform::extract::FromJson for ChangePasswordBody {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
         let current = f.string("currentPassword");
         let new = f.string("newPassword");
-        Some(ChangePasswordBody { current: current?, new: new? })
+        Some(ChangePasswordBody {
+            current: current?,
+            new: new?,
+        })
     }
 }
 
@@ -40,7 +45,9 @@ pub async fn change_password(
     StrictJson(body): StrictJson<ChangePasswordBody>,
 ) -> ApiResult<Data<Value>> {
     accounts::change_password(&state, &me.user, body.current, body.new).await?;
-    Ok(Data(json!({ "message": "Password diganti; semua sesi diakhiri, silakan masuk kembali." })))
+    Ok(Data(
+        json!({ "message": "Password diganti; semua sesi diakhiri, silakan masuk kembali." }),
+    ))
 }
 
 pub async fn get_me(me: CurrentUser) -> Data<UserProfile> {
@@ -53,9 +60,15 @@ impl platform::extract::FromJson for PatchMeBody {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
         let mut ok = true;
         let mut changes = ProfileChanges::default();
-        let any_field = ["fullName", "phoneNumber", "timezone", "language", "notificationPreferences"]
-            .iter()
-            .any(|k| f.present(k));
+        let any_field = [
+            "fullName",
+            "phoneNumber",
+            "timezone",
+            "language",
+            "notificationPreferences",
+        ]
+        .iter()
+        .any(|k| f.present(k));
         if let Some(v) = f.opt_string("fullName") {
             changes.full_name = profile::check_full_name(f, "fullName", v);
             ok &= changes.full_name.is_some();
@@ -76,9 +89,9 @@ impl platform::extract::FromJson for PatchMeBody {
             changes.language = profile::check_language(f, "language", v);
             ok &= changes.language.is_some();
         }
-        if let Some((email, telegram)) =
-            f.opt_object("notificationPreferences", |p| (p.opt_bool("email"), p.opt_bool("telegram")))
-        {
+        if let Some((email, telegram)) = f.opt_object("notificationPreferences", |p| {
+            (p.opt_bool("email"), p.opt_bool("telegram"))
+        }) {
             changes.notify_email = email;
             changes.notify_telegram = telegram;
         }
@@ -95,7 +108,9 @@ pub async fn patch_me(
     me: CurrentUser,
     StrictJson(PatchMeBody(changes)): StrictJson<PatchMeBody>,
 ) -> ApiResult<Data<UserProfile>> {
-    let user = users::update_profile(&state.pool, me.user.id, &changes).await?.ok_or_else(errors::user_not_found)?;
+    let user = users::update_profile(&state.pool, me.user.id, &changes)
+        .await?
+        .ok_or_else(errors::user_not_found)?;
     Ok(Data(user.profile()))
 }
 
@@ -109,7 +124,10 @@ impl platform::extract::FromJson for TelegramBody {
         let chat_id = profile::read_chat_id(f, "chatId");
         // An invalid username is recorded as a problem, which fails the request in `finish`.
         let username = profile::read_telegram_username(f, "telegramUsername");
-        Some(TelegramBody { chat_id: chat_id?, username })
+        Some(TelegramBody {
+            chat_id: chat_id?,
+            username,
+        })
     }
 }
 
@@ -119,30 +137,56 @@ pub async fn put_telegram(
     StrictJson(body): StrictJson<TelegramBody>,
 ) -> ApiResult<Data<UserProfile>> {
     me.require_verified()?;
-    let user = users::link_telegram(&state.pool, me.user.id, &body.chat_id, body.username.as_deref())
+    let user = users::link_telegram(
+        &state.pool,
+        me.user.id,
+        &body.chat_id,
+        body.username.as_deref(),
+    )
+    .await?
+    .ok_or_else(errors::user_not_found)?;
+    Ok(Data(user.profile()))
+}
+
+pub async fn delete_telegram(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> ApiResult<Data<UserProfile>> {
+    let user = users::unlink_telegram(&state.pool, me.user.id)
         .await?
         .ok_or_else(errors::user_not_found)?;
     Ok(Data(user.profile()))
 }
 
-pub async fn delete_telegram(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Data<UserProfile>> {
-    let user = users::unlink_telegram(&state.pool, me.user.id).await?.ok_or_else(errors::user_not_found)?;
-    Ok(Data(user.profile()))
-}
-
-pub async fn link_code(State(state): State<AppState>, ctx: RequestContext, me: CurrentUser) -> ApiResult<Response> {
+pub async fn link_code(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    me: CurrentUser,
+) -> ApiResult<Response> {
     me.require_verified()?;
     state
         .limiter
-        .check(&ctx, "telegram-link-code", &me.user.id.to_string(), state.config.rate_limits.telegram_link_code)
+        .check(
+            &ctx,
+            "telegram-link-code",
+            &me.user.id.to_string(),
+            state.config.rate_limits.telegram_link_code,
+        )
         .await?;
     let (code, expires_at) = accounts::issue_link_code(&state, me.user.id).await?;
-    let deep_link = state.config.telegram_bot_username.as_ref().map(|bot| format!("https://t.me/{bot}?start={code}"));
+    let deep_link = state
+        .config
+        .telegram_bot_username
+        .as_ref()
+        .map(|bot| format!("https://t.me/{bot}?start={code}"));
     let body = json!({
         "code": code,
         "expiresAt": platform::time_format::format(expires_at),
         "deepLink": deep_link,
     });
-    Ok(Created { location: "/api/v1/auth/me/telegram".into(), body }.into_response())
+    Ok(Created {
+        location: "/api/v1/auth/me/telegram".into(),
+        body,
+    }
+    .into_response())
 }
-

@@ -22,7 +22,15 @@ fn with_debug_token(state: &AppState, mut body: Value, token: Option<&IssuedToke
 }
 
 async fn limit_public(state: &AppState, ctx: &RequestContext) -> ApiResult<()> {
-    state.limiter.check(ctx, "public", &ctx.client_ip.to_string(), state.config.rate_limits.public).await
+    state
+        .limiter
+        .check(
+            ctx,
+            "public",
+            &ctx.client_ip.to_string(),
+            state.config.rate_limits.public,
+        )
+        .await
 }
 
 pub struct RegisterBody(Registration);
@@ -31,8 +39,12 @@ impl platform::extract::FromJson for RegisterBody {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
         let email = profile::read_email(f, "email", true);
         let password = f.string("password");
-        let full_name = f.string("fullName").and_then(|v| profile::check_full_name(f, "fullName", v));
-        let phone_number = f.opt_string("phoneNumber").map(|v| profile::check_phone(f, "phoneNumber", v));
+        let full_name = f
+            .string("fullName")
+            .and_then(|v| profile::check_full_name(f, "fullName", v));
+        let phone_number = f
+            .opt_string("phoneNumber")
+            .map(|v| profile::check_phone(f, "phoneNumber", v));
         let timezone = match f.opt_string("timezone") {
             Some(v) => profile::check_timezone(f, "timezone", v),
             None => Some("Asia/Jakarta".into()),
@@ -57,11 +69,23 @@ pub async fn register(
     ctx: RequestContext,
     StrictJson(RegisterBody(body)): StrictJson<RegisterBody>,
 ) -> ApiResult<Response> {
-    state.limiter.check(&ctx, "register", &ctx.client_ip.to_string(), state.config.rate_limits.register).await?;
+    state
+        .limiter
+        .check(
+            &ctx,
+            "register",
+            &ctx.client_ip.to_string(),
+            state.config.rate_limits.register,
+        )
+        .await?;
     accounts::check_policy(&state, "password", &body.password)?;
     let (user, token) = accounts::register(&state, body, &ctx.request_id).await?;
     let data = with_debug_token(&state, json!(user.summary()), token.as_ref());
-    Ok(Created { location: "/api/v1/auth/me".into(), body: data }.into_response())
+    Ok(Created {
+        location: "/api/v1/auth/me".into(),
+        body: data,
+    }
+    .into_response())
 }
 
 pub struct TokenBody(String);
@@ -84,7 +108,9 @@ pub async fn verify_email(
 ) -> ApiResult<Data<Value>> {
     limit_public(&state, &ctx).await?;
     let user_id = accounts::verify_email(&state, &token).await?;
-    Ok(Data(json!({ "message": "Verifikasi email berhasil", "userId": user_id })))
+    Ok(Data(
+        json!({ "message": "Verifikasi email berhasil", "userId": user_id }),
+    ))
 }
 
 pub struct EmailBody(Option<String>);
@@ -121,8 +147,14 @@ pub async fn resend_verification(
     ctx: RequestContext,
     req: axum::extract::Request,
 ) -> ApiResult<Data<Value>> {
-    let email =
-        email_body_limited(&state, &ctx, req, "resend-verification", state.config.rate_limits.resend_verification).await?;
+    let email = email_body_limited(
+        &state,
+        &ctx,
+        req,
+        "resend-verification",
+        state.config.rate_limits.resend_verification,
+    )
+    .await?;
     let token = accounts::resend_verification(&state, &email, &ctx.request_id).await?;
     let body = json!({ "message": "Bila akun ada dan belum terverifikasi, email verifikasi baru sudah dikirim" });
     Ok(Data(with_debug_token(&state, body, token.as_ref())))
@@ -145,7 +177,9 @@ impl platform::extract::FromJson for LoginBody {
                 Some(p)
             }
         });
-        let device_info = f.opt_string("deviceInfo").map(|v| profile::check_max_len(f, "deviceInfo", v, 500));
+        let device_info = f
+            .opt_string("deviceInfo")
+            .map(|v| profile::check_max_len(f, "deviceInfo", v, 500));
         Some(LoginBody {
             email: email?,
             password: password?,
@@ -167,12 +201,24 @@ pub async fn login(
     headers: axum::http::HeaderMap,
     StrictJson(body): StrictJson<LoginBody>,
 ) -> ApiResult<Data<Value>> {
-    state.limiter.check(&ctx, "login", &ctx.client_ip.to_string(), state.config.rate_limits.login).await?;
-    let device = Device { info: body.device_info.or_else(|| user_agent(&headers)), ip: Some(ctx.client_ip.to_string()) };
+    state
+        .limiter
+        .check(
+            &ctx,
+            "login",
+            &ctx.client_ip.to_string(),
+            state.config.rate_limits.login,
+        )
+        .await?;
+    let device = Device {
+        info: body.device_info.or_else(|| user_agent(&headers)),
+        ip: Some(ctx.client_ip.to_string()),
+    };
     let (user, tokens) = sessions::login(&state, &body.email, body.password, device).await?;
     let mut data = json!(tokens);
     data["user"] = json!(user.login_user());
-    data["requiresVerification"] = json!(user.status == crate::domain::user::UserStatus::PendingVerification);
+    data["requiresVerification"] =
+        json!(user.status == crate::domain::user::UserStatus::PendingVerification);
     Ok(Data(data))
 }
 
@@ -182,7 +228,10 @@ impl platform::extract::FromJson for RefreshBody {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
         let token = f.string("refreshToken")?;
         if token.is_empty() || token.len() > 512 {
-            f.problem("refreshToken", "refreshToken harus berupa teks 1–512 karakter");
+            f.problem(
+                "refreshToken",
+                "refreshToken harus berupa teks 1–512 karakter",
+            );
             return None;
         }
         Some(RefreshBody(token))
@@ -213,7 +262,14 @@ pub async fn forgot_password(
     ctx: RequestContext,
     req: axum::extract::Request,
 ) -> ApiResult<Data<Value>> {
-    let email = email_body_limited(&state, &ctx, req, "forgot-password", state.config.rate_limits.forgot_password).await?;
+    let email = email_body_limited(
+        &state,
+        &ctx,
+        req,
+        "forgot-password",
+        state.config.rate_limits.forgot_password,
+    )
+    .await?;
     let token = accounts::forgot_password(&state, &email, &ctx.request_id).await?;
     let body = json!({ "message": "Bila email terdaftar, tautan reset password sudah kami kirim" });
     Ok(Data(with_debug_token(&state, body, token.as_ref())))
@@ -228,7 +284,10 @@ impl platform::extract::FromJson for ResetBody {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
         let token = TokenBody::from_json(f);
         let new_password = f.string("newPassword");
-        Some(ResetBody { token: token?.0, new_password: new_password? })
+        Some(ResetBody {
+            token: token?.0,
+            new_password: new_password?,
+        })
     }
 }
 
@@ -239,5 +298,7 @@ pub async fn reset_password(
 ) -> ApiResult<Data<Value>> {
     limit_public(&state, &ctx).await?;
     accounts::reset_password(&state, &body.token, body.new_password).await?;
-    Ok(Data(json!({ "message": "Password telah diperbarui. Silakan masuk dengan password baru." })))
+    Ok(Data(
+        json!({ "message": "Password telah diperbarui. Silakan masuk dengan password baru." }),
+    ))
 }

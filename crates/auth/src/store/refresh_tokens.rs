@@ -64,7 +64,11 @@ pub async fn revoke_one(db: impl PgExecutor<'_>, id: Uuid, reason: &str) -> sqlx
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn revoke_family(db: impl PgExecutor<'_>, family_id: Uuid, reason: &str) -> sqlx::Result<u64> {
+pub async fn revoke_family(
+    db: impl PgExecutor<'_>,
+    family_id: Uuid,
+    reason: &str,
+) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
          WHERE family_id = $1 AND revoked_at IS NULL",
@@ -77,7 +81,11 @@ pub async fn revoke_family(db: impl PgExecutor<'_>, family_id: Uuid, reason: &st
 }
 
 /// Revokes every active token of a user; returns how many sessions ended.
-pub async fn revoke_all_for_user(conn: &mut PgConnection, user_id: Uuid, reason: &str) -> sqlx::Result<u64> {
+pub async fn revoke_all_for_user(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    reason: &str,
+) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2
          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()",

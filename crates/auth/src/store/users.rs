@@ -44,20 +44,32 @@ pub async fn insert(conn: &mut PgConnection, u: &NewUser<'_>) -> sqlx::Result<Op
 }
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<User>> {
-    sqlx::query_as::<_, User>("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(db).await
+    sqlx::query_as::<_, User>("SELECT * FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Locks the row for the rest of the transaction.
 pub async fn by_id_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
-    sqlx::query_as::<_, User>("SELECT * FROM users WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(conn).await
+    sqlx::query_as::<_, User>("SELECT * FROM users WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<User>> {
-    sqlx::query_as::<_, User>("SELECT * FROM users WHERE email = $1").bind(email).fetch_optional(db).await
+    sqlx::query_as::<_, User>("SELECT * FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn touch_login(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1").bind(id).execute(db).await?;
+    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -97,7 +109,11 @@ pub struct ProfileChanges {
     pub notify_telegram: Option<bool>,
 }
 
-pub async fn update_profile(db: impl PgExecutor<'_>, id: Uuid, c: &ProfileChanges) -> sqlx::Result<Option<User>> {
+pub async fn update_profile(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    c: &ProfileChanges,
+) -> sqlx::Result<Option<User>> {
     sqlx::query_as::<_, User>(
         "UPDATE users SET
             full_name = COALESCE($2, full_name),
@@ -209,7 +225,10 @@ pub async fn list(
         ListSort::Email => "email ASC, id ASC",
         ListSort::LastLoginAt => "last_login_at DESC NULLS LAST, id DESC",
     };
-    let pattern = filter.search.as_ref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let pattern = filter
+        .search
+        .as_ref()
+        .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
     let where_clause = "($1::text IS NULL OR lower(email) LIKE $1 ESCAPE '\\' OR lower(full_name) LIKE $1 ESCAPE '\\')
           AND ($2::user_role IS NULL OR role = $2)
           AND ($3::user_status IS NULL OR status = $3)";
@@ -223,15 +242,19 @@ pub async fn list(
     .bind(offset)
     .fetch_all(db)
     .await?;
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM users WHERE {where_clause}")))
-        .bind(pattern.as_deref())
-        .bind(filter.role)
-        .bind(filter.status)
-        .fetch_one(db)
-        .await?;
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM users WHERE {where_clause}"
+    )))
+    .bind(pattern.as_deref())
+    .bind(filter.role)
+    .bind(filter.status)
+    .fetch_one(db)
+    .await?;
     Ok((users, total))
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

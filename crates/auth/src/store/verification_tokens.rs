@@ -5,7 +5,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "verification_token_type", rename_all = "SCREAMING_SNAKE_CASE")]
+#[sqlx(
+    type_name = "verification_token_type",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
 pub enum TokenKind {
     EmailVerification,
     PasswordReset,
@@ -22,7 +25,11 @@ pub struct VerificationToken {
 }
 
 /// Marks the user's unused tokens of `kind` used, so only the newest one works.
-pub async fn retire_unused(conn: &mut PgConnection, user_id: Uuid, kind: TokenKind) -> sqlx::Result<()> {
+pub async fn retire_unused(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    kind: TokenKind,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE verification_tokens SET used_at = now() WHERE user_id = $1 AND type = $2 AND used_at IS NULL")
         .bind(user_id)
         .bind(kind)
@@ -51,7 +58,10 @@ pub async fn insert(
 }
 
 /// Locks the token row so two concurrent uses cannot both succeed.
-pub async fn by_hash_for_update(conn: &mut PgConnection, hash: &str) -> sqlx::Result<Option<VerificationToken>> {
+pub async fn by_hash_for_update(
+    conn: &mut PgConnection,
+    hash: &str,
+) -> sqlx::Result<Option<VerificationToken>> {
     sqlx::query_as::<_, VerificationToken>(
         "SELECT id, user_id, type, expires_at, used_at FROM verification_tokens WHERE token_hash = $1 FOR UPDATE",
     )
@@ -61,6 +71,9 @@ pub async fn by_hash_for_update(conn: &mut PgConnection, hash: &str) -> sqlx::Re
 }
 
 pub async fn mark_used(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE verification_tokens SET used_at = now() WHERE id = $1").bind(id).execute(db).await?;
+    sqlx::query("UPDATE verification_tokens SET used_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
