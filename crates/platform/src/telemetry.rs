@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -19,12 +20,22 @@ pub fn init(service: &'static str, level: &str) {
     .unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(JsonLayer { service })
+        .with(json_layer(service, std::io::stdout))
         .try_init();
 }
 
-struct JsonLayer {
+/// The JSON formatter as a layer writing to `writer`; tests install it with a buffer to inspect
+/// what would be logged.
+pub fn json_layer<W>(service: &'static str, writer: W) -> JsonLayer<W>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    JsonLayer { service, writer }
+}
+
+pub struct JsonLayer<W> {
     service: &'static str,
+    writer: W,
 }
 
 #[derive(Default)]
@@ -55,9 +66,10 @@ impl Visit for Fields {
     }
 }
 
-impl<S> Layer<S> for JsonLayer
+impl<S, W> Layer<S> for JsonLayer<W>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     fn on_new_span(
         &self,
@@ -117,9 +129,9 @@ where
             "target".into(),
             Value::String(event.metadata().target().into()),
         );
-        let mut out = std::io::stdout().lock();
-        let _ = serde_json::to_writer(&mut out, &Value::Object(line));
-        let _ = out.write_all(b"\n");
+        let mut bytes = serde_json::to_vec(&Value::Object(line)).unwrap_or_default();
+        bytes.push(b'\n');
+        let _ = self.writer.make_writer().write_all(&bytes);
     }
 }
 
