@@ -74,6 +74,25 @@ async fn send_email(
         .await
 }
 
+/// A fresh token for an existing account, committed, then e-mailed.
+async fn issue_and_send(
+    state: &AppState,
+    user: &User,
+    kind: AccountEmail,
+    ttl_seconds: i64,
+    request_id: &str,
+) -> Result<IssuedToken, AppError> {
+    let token_kind = match kind {
+        AccountEmail::EmailVerification => TokenKind::EmailVerification,
+        AccountEmail::PasswordReset | AccountEmail::AccountSetPassword => TokenKind::PasswordReset,
+    };
+    let mut tx = state.pool.begin().await?;
+    let token = issue_email_token(&mut tx, user.id, token_kind, ttl_seconds).await?;
+    tx.commit().await?;
+    send_email(state, kind, user, &token, request_id).await;
+    Ok(token)
+}
+
 pub struct Registration {
     pub email: String,
     pub password: String,
@@ -186,24 +205,16 @@ pub async fn resend_verification(
     if user.status != UserStatus::PendingVerification {
         return Ok(None);
     }
-    let mut tx = state.pool.begin().await?;
-    let token = issue_email_token(
-        &mut tx,
-        user.id,
-        TokenKind::EmailVerification,
-        state.config.email_verification_ttl_seconds,
-    )
-    .await?;
-    tx.commit().await?;
-    send_email(
+    let ttl = state.config.email_verification_ttl_seconds;
+    issue_and_send(
         state,
-        AccountEmail::EmailVerification,
         &user,
-        &token,
+        AccountEmail::EmailVerification,
+        ttl,
         request_id,
     )
-    .await;
-    Ok(Some(token))
+    .await
+    .map(Some)
 }
 
 pub async fn forgot_password(
@@ -220,24 +231,10 @@ pub async fn forgot_password(
     ) {
         return Ok(None);
     }
-    let mut tx = state.pool.begin().await?;
-    let token = issue_email_token(
-        &mut tx,
-        user.id,
-        TokenKind::PasswordReset,
-        state.config.password_reset_ttl_seconds,
-    )
-    .await?;
-    tx.commit().await?;
-    send_email(
-        state,
-        AccountEmail::PasswordReset,
-        &user,
-        &token,
-        request_id,
-    )
-    .await;
-    Ok(Some(token))
+    let ttl = state.config.password_reset_ttl_seconds;
+    issue_and_send(state, &user, AccountEmail::PasswordReset, ttl, request_id)
+        .await
+        .map(Some)
 }
 
 /// Checks the new password against the policy; the error names `field`.

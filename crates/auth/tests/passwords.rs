@@ -94,16 +94,7 @@ async fn reset_flow_works_once_and_ends_sessions(pool: sqlx::PgPool) {
 async fn reset_activates_a_pending_account_and_refuses_suspended_ones(pool: sqlx::PgPool) {
     let app = spawn(pool).await;
     let (id, _) = app.register("pending@example.com").await;
-    let (_, body) = app
-        .post(
-            "/api/v1/auth/forgot-password",
-            json!({"email": "pending@example.com"}),
-        )
-        .await;
-    let token = body["data"]["debugToken"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let token = app.reset_token("pending@example.com").await;
     let (status, _) = app
         .post(
             "/api/v1/auth/reset-password",
@@ -114,16 +105,7 @@ async fn reset_activates_a_pending_account_and_refuses_suspended_ones(pool: sqlx
     let (_, body) = app.get_key(&format!("/api/v1/internal/users/{id}")).await;
     assert_eq!(body["data"]["status"], "ACTIVE");
 
-    let (_, body) = app
-        .post(
-            "/api/v1/auth/forgot-password",
-            json!({"email": "pending@example.com"}),
-        )
-        .await;
-    let token = body["data"]["debugToken"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let token = app.reset_token("pending@example.com").await;
     sqlx::query("UPDATE users SET status = 'SUSPENDED' WHERE email = 'pending@example.com'")
         .execute(&app.pool)
         .await
@@ -140,16 +122,7 @@ async fn reset_activates_a_pending_account_and_refuses_suspended_ones(pool: sqlx
 #[sqlx::test(migrator = "auth::MIGRATOR")]
 async fn expired_reset_token_is_refused(pool: sqlx::PgPool) {
     let app = spawn(pool).await;
-    let (_, body) = app
-        .post(
-            "/api/v1/auth/forgot-password",
-            json!({"email": "customer@webrana.cloud"}),
-        )
-        .await;
-    let token = body["data"]["debugToken"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let token = app.reset_token("customer@webrana.cloud").await;
     sqlx::query("UPDATE verification_tokens SET expires_at = now() - interval '1 second'")
         .execute(&app.pool)
         .await

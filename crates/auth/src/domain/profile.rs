@@ -97,6 +97,19 @@ pub fn check_language(f: &mut JsonFields, name: &str, raw: String) -> Option<Str
     }
 }
 
+/// `timezone` and `language` of a new account, defaulting to `Asia/Jakarta` and `id`.
+pub fn read_locale(f: &mut JsonFields) -> (Option<String>, Option<String>) {
+    let timezone = match f.opt_string("timezone") {
+        Some(v) => check_timezone(f, "timezone", v),
+        None => Some("Asia/Jakarta".into()),
+    };
+    let language = match f.opt_string("language") {
+        Some(v) => check_language(f, "language", v),
+        None => Some("id".into()),
+    };
+    (timezone, language)
+}
+
 /// A Telegram chat id: digits with an optional leading `-` (1–20 digits); JSON integers are
 /// accepted and kept as strings.
 pub fn read_chat_id(f: &mut JsonFields, name: &str) -> Option<String> {

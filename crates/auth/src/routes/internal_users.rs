@@ -117,14 +117,7 @@ impl platform::extract::FromJson for CreateBody {
                 None
             }
         };
-        let timezone = match f.opt_string("timezone") {
-            Some(v) => profile::check_timezone(f, "timezone", v),
-            None => Some("Asia/Jakarta".into()),
-        };
-        let language = match f.opt_string("language") {
-            Some(v) => profile::check_language(f, "language", v),
-            None => Some("id".into()),
-        };
+        let (timezone, language) = profile::read_locale(f);
         Some(CreateBody(AdminCreate {
             email: email?,
             full_name: full_name?,

@@ -45,14 +45,7 @@ impl platform::extract::FromJson for RegisterBody {
         let phone_number = f
             .opt_string("phoneNumber")
             .map(|v| profile::check_phone(f, "phoneNumber", v));
-        let timezone = match f.opt_string("timezone") {
-            Some(v) => profile::check_timezone(f, "timezone", v),
-            None => Some("Asia/Jakarta".into()),
-        };
-        let language = match f.opt_string("language") {
-            Some(v) => profile::check_language(f, "language", v),
-            None => Some("id".into()),
-        };
+        let (timezone, language) = profile::read_locale(f);
         Some(RegisterBody(Registration {
             email: email?,
             password: password?,
@@ -147,17 +140,15 @@ pub async fn resend_verification(
     ctx: RequestContext,
     req: axum::extract::Request,
 ) -> ApiResult<Data<Value>> {
-    let email = email_body_limited(
-        &state,
-        &ctx,
-        req,
-        "resend-verification",
-        state.config.rate_limits.resend_verification,
-    )
-    .await?;
+    let limit = state.config.rate_limits.resend_verification;
+    let email = email_body_limited(&state, &ctx, req, "resend-verification", limit).await?;
     let token = accounts::resend_verification(&state, &email, &ctx.request_id).await?;
-    let body = json!({ "message": "Bila akun ada dan belum terverifikasi, email verifikasi baru sudah dikirim" });
-    Ok(Data(with_debug_token(&state, body, token.as_ref())))
+    let message = "Bila akun ada dan belum terverifikasi, email verifikasi baru sudah dikirim";
+    Ok(Data(with_debug_token(
+        &state,
+        json!({ "message": message }),
+        token.as_ref(),
+    )))
 }
 
 pub struct LoginBody {
@@ -262,17 +253,15 @@ pub async fn forgot_password(
     ctx: RequestContext,
     req: axum::extract::Request,
 ) -> ApiResult<Data<Value>> {
-    let email = email_body_limited(
-        &state,
-        &ctx,
-        req,
-        "forgot-password",
-        state.config.rate_limits.forgot_password,
-    )
-    .await?;
+    let limit = state.config.rate_limits.forgot_password;
+    let email = email_body_limited(&state, &ctx, req, "forgot-password", limit).await?;
     let token = accounts::forgot_password(&state, &email, &ctx.request_id).await?;
-    let body = json!({ "message": "Bila email terdaftar, tautan reset password sudah kami kirim" });
-    Ok(Data(with_debug_token(&state, body, token.as_ref())))
+    let message = "Bila email terdaftar, tautan reset password sudah kami kirim";
+    Ok(Data(with_debug_token(
+        &state,
+        json!({ "message": message }),
+        token.as_ref(),
+    )))
 }
 
 pub struct ResetBody {

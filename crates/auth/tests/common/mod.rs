@@ -144,6 +144,18 @@ impl TestApp {
         )
     }
 
+    /// Asks for a password reset; returns the debug token.
+    pub async fn reset_token(&self, email: &str) -> String {
+        let (status, body) = self
+            .post("/api/v1/auth/forgot-password", json!({"email": email}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["data"]["debugToken"]
+            .as_str()
+            .expect("debugToken")
+            .to_string()
+    }
+
     pub async fn admin_token(&self) -> String {
         self.login("admin@webrana.cloud", "Admin123!").await.0
     }
