@@ -324,3 +324,53 @@ async fn register_is_limited_to_three_per_minute(pool: sqlx::PgPool) {
         0
     );
 }
+
+#[sqlx::test(migrator = "auth::MIGRATOR")]
+async fn forgot_password_is_limited_per_email_not_per_ip(pool: sqlx::PgPool) {
+    let app = spawn_with(
+        pool,
+        &[
+            ("RATE_LIMIT_ENABLED", "true"),
+            ("REDIS_URL", &platform::testing::redis_url()),
+        ],
+    )
+    .await;
+    for _ in 0..3 {
+        let (status, _) = app
+            .post(
+                "/api/v1/auth/forgot-password",
+                json!({"email": "Customer@Webrana.Cloud"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            json!({"email": "customer@webrana.cloud"}),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::TOO_MANY_REQUESTS,
+        "TOO_MANY_REQUESTS",
+    );
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/forgot-password",
+            json!({"email": "admin@webrana.cloud"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "another e-mail from the same IP has its own window"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM verification_tokens WHERE type = 'PASSWORD_RESET'")
+            .await,
+        4,
+        "the limited request issued no token"
+    );
+}
