@@ -1,1 +1,37 @@
-fn main() {}
+//! `webrana`: the one binary of WeBrana Cloud (ARCHITECTURE.md, "Command line").
+
+mod cli;
+mod dev;
+mod keygen;
+mod prepare;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dev(args) => dev::run(args).await,
+        Command::Serve(args) => serve::serve(args).await,
+        Command::Migrate(args) => serve::migrate(args).await,
+        Command::Seed(args) => serve::seed(args).await,
+        Command::Keygen(args) => keygen::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A distinct code lets scripts tell "not there yet" from "broken".
+        Err(err) if err.downcast_ref::<serve::NotBuilt>().is_some() => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
+        }
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! `webrana serve`, `migrate` and `seed`: one service at a time, configured by its environment.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::cli::{MigrateArgs, SeedArgs, ServeArgs, Service};
+
+/// A service that exists on the command line but not yet in this binary (exit code 2).
+#[derive(Debug)]
+pub struct NotBuilt(pub Service);
+
+impl fmt::Display for NotBuilt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let built: Vec<&str> = Service::ALL
+            .iter()
+            .filter(|s| s.is_built())
+            .map(|s| s.name())
+            .collect();
+        write!(
+            f,
+            "the {} service is not built yet; this binary contains: {}",
+            self.0.name(),
+            built.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for NotBuilt {}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Installed before the configuration is read so that a bad variable is reported as a JSON log
+    // line like every other startup failure (platform.md §13).
+    let level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
+    platform::telemetry::init(args.service.service_name(), &level);
+    let result = match args.service {
+        Service::Auth => serve_auth(args.host).await,
+        other => return Err(NotBuilt(other).into()),
+    };
+    if let Err(err) = &result {
+        tracing::error!(error = %format!("{err:#}"), "{} failed", args.service.service_name());
+    }
+    result
+}
+
+async fn serve_auth(host: std::net::IpAddr) -> anyhow::Result<()> {
+    let config = auth::Config::from_env().map_err(|problems| anyhow::anyhow!("{problems}"))?;
+    let addr = SocketAddr::new(host, config.common.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    auth::serve(config, listener, platform::http::shutdown_signal()).await
+}
+
+pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let migrator: &sqlx::migrate::Migrator = match args.service {
+        Service::Auth => &auth::MIGRATOR,
+        other => return Err(NotBuilt(other).into()),
+    };
+    let options = PgConnectOptions::from_str(&args.database_url)
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    // Never echo the URL itself: it may carry a password.
+    let target = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("(default database)")
+    );
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot connect to {target}"))?;
+    migrator
+        .run(&pool)
+        .await
+        .with_context(|| format!("migrating {target} failed"))?;
+    pool.close().await;
+    println!(
+        "{}: {} migration(s) applied or already present on {target}",
+        args.service.name(),
+        migrator.iter().count()
+    );
+    Ok(())
+}
+
+pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    match args.service {
+        Service::Auth => {
+            let config =
+                auth::Config::from_env().map_err(|problems| anyhow::anyhow!("{problems}"))?;
+            // Seeding needs the tables, and migrating twice is a no-op.
+            let pool = auth::connect_and_migrate(&config)
+                .await
+                .context("cannot prepare the auth database")?;
+            auth::seed::run(&pool, &config)
+                .await
+                .context("seeding auth failed")?;
+            pool.close().await;
+            println!("auth: demo users present (existing passwords were left unchanged)");
+            Ok(())
+        }
+        other => Err(NotBuilt(other).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_built_names_what_is_built() {
+        let text = NotBuilt(Service::Billing).to_string();
+        assert!(
+            text.starts_with("the billing service is not built yet; this binary contains: "),
+            "{text}"
+        );
+        assert!(text.contains("auth"), "{text}");
+    }
+}
