@@ -51,7 +51,8 @@ impl AppState {
             Some(url) => Some(RedisHandle::open(url.expose())?),
             None => None,
         };
-        let limiter = RateLimiter::new(redis.clone(), prefix, config.common.rate_limit_enabled);
+        let limiter = RateLimiter::new(redis.clone(), prefix, config.common.rate_limit_enabled)
+            .with_exceeded_event("auth.rate_limit.exceeded");
         let security = Arc::new(Security::new(
             &config.common.jwt,
             config.common.internal_api_key.clone(),

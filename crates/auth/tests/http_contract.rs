@@ -231,6 +231,7 @@ async fn health_and_readiness(pool: sqlx::PgPool) {
 
 #[sqlx::test(migrator = "auth::MIGRATOR")]
 async fn sixth_login_in_a_minute_is_limited_through_redis(pool: sqlx::PgPool) {
+    let (logs, _guard) = platform::testing::LogCapture::start("auth-service");
     let app = spawn_with(
         pool,
         &[
@@ -276,6 +277,13 @@ async fn sixth_login_in_a_minute_is_limited_through_redis(pool: sqlx::PgPool) {
     assert_eq!(body["error"]["code"], "TOO_MANY_REQUESTS");
     let message = body["error"]["message"].as_str().expect("message");
     assert!(!message.to_lowercase().contains("redis") && !message.contains("127.0.0.1"));
+
+    assert!(
+        logs.lines()
+            .iter()
+            .any(|l| l["event"] == "auth.rate_limit.exceeded" && l["bucket"] == "login"),
+        "the refusal is logged as auth.rate_limit.exceeded"
+    );
 
     // The counter lives in Redis: a second replica sharing the prefix sees it.
     let keys: Vec<String> = {

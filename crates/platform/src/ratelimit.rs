@@ -106,6 +106,7 @@ pub struct RateLimiter {
     memory: Arc<Mutex<HashMap<String, (i64, u32)>>>,
     prefix: String,
     enabled: bool,
+    exceeded_event: &'static str,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -128,7 +129,15 @@ impl RateLimiter {
             memory: Arc::new(Mutex::new(HashMap::new())),
             prefix: prefix.into(),
             enabled,
+            exceeded_event: "rate_limit.exceeded",
         }
+    }
+
+    /// The `event` field of the warning logged when a limit is exceeded (auth names it
+    /// `auth.rate_limit.exceeded`).
+    pub fn with_exceeded_event(mut self, event: &'static str) -> Self {
+        self.exceeded_event = event;
+        self
     }
 
     pub fn disabled() -> Self {
@@ -157,6 +166,13 @@ impl RateLimiter {
         };
         if count > limit {
             let retry_after = (reset - now).max(1);
+            // The key may be an e-mail or an IP: only the bucket is logged.
+            tracing::warn!(
+                event = self.exceeded_event,
+                bucket,
+                limit,
+                "rate limit exceeded"
+            );
             let mut err = AppError::too_many_requests()
                 .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after));
             for (name, value) in [
