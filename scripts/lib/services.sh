@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by scripts/test.sh and bench/auth.sh. Starts the local PostgreSQL and Redis when they
+# Sourced by scripts/test.sh, bench/auth.sh and bench/catalog.sh. Starts the local PostgreSQL and Redis when they
 # are down (the same commands `webrana dev` uses) and waits until they accept connections, so the
 # scripts work on a fresh machine where nothing has been started yet.
 

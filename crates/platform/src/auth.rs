@@ -350,29 +350,80 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let security = Arc::<Security>::from_ref(state);
-        let key = api_key(parts, &security)?;
-        let claims = verify_bearer(parts, &security)?;
-        let caller = match (key, claims) {
+        let credentials = Credentials::from_request_parts(parts, state).await?;
+        let caller = match (credentials.api_key, credentials.claims) {
             (_, Some(claims)) if !claims.role.is_admin() => {
-                return Err(AppError::forbidden().with_details(serde_json::json!({
-                    "reason": "ADMIN_ROLE_REQUIRED"
-                })));
+                return Err(access_denied("ADMIN_ROLE_REQUIRED"));
+            }
+            // An admin whose account is not active (a `status` claim other than ACTIVE) keeps no
+            // back-office powers (catalog.md §2).
+            (_, Some(claims)) if claims.require_verified().is_err() => {
+                return Err(access_denied("ACCOUNT_NOT_ACTIVE"));
             }
             (_, Some(claims)) => AdminCaller {
                 identity: format!("admin:{}", claims.sub),
                 sub: Some(claims.sub),
                 role: claims.role,
             },
-            (Some(()), None) => AdminCaller {
-                identity: service_identity(parts),
+            (true, None) => AdminCaller {
+                identity: credentials.identity,
                 sub: None,
                 role: Role::Admin,
             },
-            (None, None) => return Err(AppError::unauthorized("API_KEY_MISSING")),
+            (false, None) => return Err(AppError::unauthorized("API_KEY_MISSING")),
         };
         record_actor(parts, &caller.identity);
         Ok(caller)
+    }
+}
+
+fn access_denied(reason: &'static str) -> AppError {
+    AppError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+        "Akses ditolak",
+    )
+    .with_details(serde_json::json!({ "reason": reason }))
+}
+
+/// Whatever credentials a request presents, each one verified: a wrong key or a bad token is a
+/// 401, never silently ignored; presenting none is allowed (routes decide what they require).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// A valid `X-API-Key` was presented.
+    pub api_key: bool,
+    /// The verified bearer token's claims.
+    pub claims: Option<Claims>,
+    /// The audit identity of platform.md §3.4: `user:{sub}`/`admin:{sub}` for a token, else
+    /// `service:{name}` or `internal` for the key, `anonymous` for nothing.
+    pub identity: String,
+}
+
+impl<S> FromRequestParts<S> for Credentials
+where
+    S: Send + Sync,
+    Arc<Security>: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let security = Arc::<Security>::from_ref(state);
+        let api_key = api_key(parts, &security)?.is_some();
+        let claims = verify_bearer(parts, &security)?;
+        let identity = match (&claims, api_key) {
+            (Some(c), _) if c.role.is_admin() => format!("admin:{}", c.sub),
+            (Some(c), _) => format!("user:{}", c.sub),
+            (None, true) => service_identity(parts),
+            (None, false) => "anonymous".to_string(),
+        };
+        if claims.is_some() || api_key {
+            record_actor(parts, &identity);
+        }
+        Ok(Credentials {
+            api_key,
+            claims,
+            identity,
+        })
     }
 }
 

@@ -19,7 +19,13 @@ const WINDOW_SECONDS: i64 = 60;
 pub struct RedisHandle {
     client: redis::Client,
     conn: Arc<AsyncMutex<Option<ConnectionManager>>>,
+    /// After a failed connect, callers fail fast until this instant instead of each waiting for
+    /// a new connect attempt: a Redis outage must not add seconds to every request.
+    retry_after: Arc<Mutex<Option<std::time::Instant>>>,
 }
+
+/// How long a failed connect is trusted before the next attempt.
+const RECONNECT_PAUSE: Duration = Duration::from_secs(5);
 
 impl std::fmt::Debug for RedisHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -32,6 +38,7 @@ impl RedisHandle {
         Ok(Self {
             client: redis::Client::open(url)?,
             conn: Arc::new(AsyncMutex::new(None)),
+            retry_after: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -41,14 +48,35 @@ impl RedisHandle {
         if let Some(conn) = slot.as_ref() {
             return Ok(conn.clone());
         }
-        let conn = tokio::time::timeout(
+        let paused = self
+            .retry_after
+            .lock()
+            .ok()
+            .and_then(|t| *t)
+            .is_some_and(|t| std::time::Instant::now() < t);
+        if paused {
+            anyhow::bail!("redis unavailable (recent connect failed)");
+        }
+        let attempt = tokio::time::timeout(
             Duration::from_secs(2),
             ConnectionManager::new(self.client.clone()),
         )
-        .await
-        .map_err(|_| anyhow::anyhow!("redis connect timed out"))??;
-        *slot = Some(conn.clone());
-        Ok(conn)
+        .await;
+        match attempt {
+            Ok(Ok(conn)) => {
+                *slot = Some(conn.clone());
+                Ok(conn)
+            }
+            failed => {
+                if let Ok(mut t) = self.retry_after.lock() {
+                    *t = Some(std::time::Instant::now() + RECONNECT_PAUSE);
+                }
+                match failed {
+                    Ok(Err(e)) => Err(e.into()),
+                    _ => Err(anyhow::anyhow!("redis connect timed out")),
+                }
+            }
+        }
     }
 
     pub async fn ping(&self) -> bool {

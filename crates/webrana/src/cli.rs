@@ -33,7 +33,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply one service's database migrations to DATABASE_URL, then exit
     Migrate(MigrateArgs),
-    /// Load one service's demo data (idempotent; existing passwords are kept), then exit
+    /// Load one service's demo data (idempotent; existing rows and passwords are kept), then exit
     Seed(SeedArgs),
     /// Write an RSA key pair for signing JWTs (development and tests)
     Keygen(KeygenArgs),
@@ -44,7 +44,7 @@ pub enum Command {
 pub enum Service {
     /// Accounts, passwords and tokens (port 3001)
     Auth,
-    /// Plans, prices, images and coupons (port 3002, not built yet)
+    /// Plans, prices, images and coupons (port 3002)
     Catalog,
     /// Orders and provisioning on DigitalOcean (port 3003, not built yet)
     Order,
@@ -120,7 +120,7 @@ impl Service {
     /// Whether this binary contains the service yet. Flip it when a service crate lands; `serve`,
     /// `migrate`, `seed` and `dev` all follow from here and from the match arms in `serve.rs`.
     pub const fn is_built(self) -> bool {
-        matches!(self, Service::Auth)
+        matches!(self, Service::Auth | Service::Catalog)
     }
 }
 

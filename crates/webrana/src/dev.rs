@@ -423,6 +423,17 @@ fn banner(running: &[DevProcess], coming: &[DevProcess], state_dir: &Path) -> St
             auth.base_url()
         ));
     }
+    if let Some(catalog) = running
+        .iter()
+        .find(|p| p.label == Service::Catalog.service_name())
+    {
+        out.push_str(&format!(
+            "\n  Catalog (public, no login):\n    curl -s {0}/api/v1/catalog/plans\n    \
+             curl -s {0}/api/v1/catalog/coupons/validate -H 'Content-Type: application/json' \\\n      \
+             -d '{{\"code\":\"WELCOME10\",\"amount\":300000}}'\n",
+            catalog.base_url()
+        ));
+    }
     out.push_str(&format!(
         "\n  Dev keys and INTERNAL_API_KEY: {} (kept between runs)\n  Press Ctrl-C to stop everything.\n\
          =====================================================================\n\n",
@@ -553,6 +564,10 @@ mod tests {
         let text = banner(&running, &coming, Path::new(".dev"));
         assert!(text.contains("http://127.0.0.1:3001"), "{text}");
         assert!(text.contains("customer@webrana.cloud"), "{text}");
+        assert!(
+            text.contains("http://127.0.0.1:3002/api/v1/catalog/plans"),
+            "{text}"
+        );
         assert!(text.contains("Ctrl-C"), "{text}");
         if !coming.is_empty() {
             assert!(text.contains("not built yet"), "{text}");

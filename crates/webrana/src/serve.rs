@@ -39,6 +39,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     platform::telemetry::init(args.service.service_name(), &level);
     let result = match args.service {
         Service::Auth => serve_auth(args.host).await,
+        Service::Catalog => serve_catalog(args.host).await,
         other => return Err(NotBuilt(other).into()),
     };
     if let Err(err) = &result {
@@ -56,9 +57,19 @@ async fn serve_auth(host: std::net::IpAddr) -> anyhow::Result<()> {
     auth::serve(config, listener, platform::http::shutdown_signal()).await
 }
 
+async fn serve_catalog(host: std::net::IpAddr) -> anyhow::Result<()> {
+    let config = catalog::Config::from_env().map_err(|problems| anyhow::anyhow!("{problems}"))?;
+    let addr = SocketAddr::new(host, config.common.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    catalog::serve(config, listener, platform::http::shutdown_signal()).await
+}
+
 pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let migrator: &sqlx::migrate::Migrator = match args.service {
         Service::Auth => &auth::MIGRATOR,
+        Service::Catalog => &catalog::MIGRATOR,
         other => return Err(NotBuilt(other).into()),
     };
     let options = PgConnectOptions::from_str(&args.database_url)
@@ -103,6 +114,22 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
                 .context("seeding auth failed")?;
             pool.close().await;
             println!("auth: demo users present (existing passwords were left unchanged)");
+            Ok(())
+        }
+        Service::Catalog => {
+            let config =
+                catalog::Config::from_env().map_err(|problems| anyhow::anyhow!("{problems}"))?;
+            let pool = catalog::connect_and_migrate(&config)
+                .await
+                .context("cannot prepare the catalog database")?;
+            catalog::seed::run(&pool, &config)
+                .await
+                .context("seeding catalog failed")?;
+            pool.close().await;
+            println!(
+                "catalog: demo plans, images, promos and coupons present (entries applied before, \
+                 or edited or deleted since, were left as they are)"
+            );
             Ok(())
         }
         other => Err(NotBuilt(other).into()),
