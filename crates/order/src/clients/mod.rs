@@ -1,0 +1,3 @@
+//! Typed HTTP clients of the services this one calls.
+
+pub mod catalog;

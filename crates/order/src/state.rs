@@ -1,0 +1,97 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use platform::auth::Security;
+use platform::ratelimit::{RateLimiter, RedisHandle};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use crate::clients::catalog::CatalogClient;
+use crate::config::Config;
+
+/// The time every rule is evaluated at, so one request sees one instant and tests can pin it.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Self(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    pub fn from_fn(f: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: PgPool,
+    pub security: Arc<Security>,
+    pub limiter: RateLimiter,
+    pub redis: Option<RedisHandle>,
+    pub catalog: CatalogClient,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn new(config: Config, pool: PgPool) -> anyhow::Result<Self> {
+        Self::with_key_prefix(config, pool, "order:")
+    }
+
+    /// `prefix` namespaces the Redis keys (tests use a unique one each).
+    pub fn with_key_prefix(config: Config, pool: PgPool, prefix: &str) -> anyhow::Result<Self> {
+        let redis = match &config.common.redis_url {
+            Some(url) => Some(RedisHandle::open(url.expose())?),
+            None => None,
+        };
+        let limiter = RateLimiter::new(redis.clone(), prefix, config.common.rate_limit_enabled);
+        let security = Arc::new(Security::new(
+            &config.common.jwt,
+            config.common.internal_api_key.clone(),
+        )?);
+        let catalog = CatalogClient::new(&config.catalog, config.common.internal_api_key.clone())?;
+        Ok(Self {
+            config: Arc::new(config),
+            pool,
+            security,
+            limiter,
+            redis,
+            catalog,
+            clock: Clock::system(),
+        })
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the catalog client (tests shorten its retry delays).
+    pub fn with_catalog(mut self, catalog: CatalogClient) -> Self {
+        self.catalog = catalog;
+        self
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+impl FromRef<AppState> for Arc<Security> {
+    fn from_ref(state: &AppState) -> Self {
+        state.security.clone()
+    }
+}
