@@ -37,6 +37,47 @@ pub enum Command {
     Seed(SeedArgs),
     /// Write an RSA key pair for signing JWTs (development and tests)
     Keygen(KeygenArgs),
+    /// Run an offline stand-in of a third-party API with its real wire format (development, tests)
+    Simulate(SimulateArgs),
+}
+
+/// The third parties `webrana simulate` can stand in for (integrations.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Simulator {
+    /// DigitalOcean API v2 (droplets boot after SIM_ACTIVE_AFTER_SECONDS; `sim:*` tags inject faults)
+    #[value(name = "digitalocean")]
+    DigitalOcean,
+}
+
+impl Simulator {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Simulator::DigitalOcean => "digitalocean-simulator",
+        }
+    }
+
+    /// Ports beside the services' 3001–3005, so dev can run everything at once.
+    pub const fn default_port(self) -> u16 {
+        match self {
+            Simulator::DigitalOcean => 3101,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Which API to simulate
+    #[arg(value_enum)]
+    pub simulator: Simulator,
+
+    /// Address to listen on; the port comes from PORT (digitalocean: 3101)
+    #[arg(
+        long,
+        env = "WEBRANA_HOST",
+        default_value = "127.0.0.1",
+        value_name = "IP"
+    )]
+    pub host: IpAddr,
 }
 
 /// The five services of platform.md §1.

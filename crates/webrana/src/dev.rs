@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use tokio::process::Child;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::cli::{DevArgs, Service};
+use crate::cli::{DevArgs, Service, Simulator};
 use crate::prepare::{self, DevSecrets};
 
 /// How long children get to finish in-flight work after SIGTERM (platform.md §12) before SIGKILL.
@@ -18,6 +18,8 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 const READY_TIMEOUT: Duration = Duration::from_secs(180);
 /// The customer web app's dev server; the services default their links to it too.
 const CUSTOMER_WEB_ORIGIN: &str = "http://localhost:4200";
+/// What the DigitalOcean simulator accepts in development.
+const DEV_DIGITALOCEAN_TOKEN: &str = "dev-digitalocean-token";
 
 /// One child process of `webrana dev`.
 #[derive(Debug, Clone)]
@@ -58,6 +60,27 @@ impl DevProcess {
         }
     }
 
+    /// A third party's stand-in, started only while the user has not configured the real thing
+    /// (`real_credentials` unset), and pointed at by `exports`.
+    fn simulator(
+        simulator: Simulator,
+        exports: Vec<(&'static str, &'static str)>,
+        real_credentials: &str,
+    ) -> Self {
+        Self {
+            label: simulator.label(),
+            args: match simulator {
+                Simulator::DigitalOcean => vec!["simulate", "digitalocean"],
+            },
+            port: simulator.default_port(),
+            database: None,
+            exports,
+            signs_tokens: false,
+            ready_path: "/_sim/config",
+            built: !user_set(real_credentials),
+        }
+    }
+
     fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -68,6 +91,11 @@ impl DevProcess {
 /// takes its name, port and exports, e.g. `("TRIPAY_BASE_URL", "/api-sandbox")`.
 fn processes() -> Vec<DevProcess> {
     vec![
+        DevProcess::simulator(
+            Simulator::DigitalOcean,
+            vec![("DIGITALOCEAN_API_BASE_URL", "")],
+            "DIGITALOCEAN_API_TOKEN",
+        ),
         DevProcess::service(Service::Auth),
         DevProcess::service(Service::Catalog),
         DevProcess::service(Service::Order),
@@ -108,6 +136,13 @@ fn child_env(
         ("CORS_ORIGINS", CUSTOMER_WEB_ORIGIN.to_string()),
         ("INTERNAL_API_KEY", secrets.internal_api_key.clone()),
         ("JWT_PUBLIC_KEY", secrets.public_pem.clone()),
+        (
+            "CREDENTIALS_ENCRYPTION_KEY",
+            secrets.credentials_key.clone(),
+        ),
+        // The simulator and the order service must agree on the token; a real token disables
+        // the simulator (see `processes`).
+        ("DIGITALOCEAN_API_TOKEN", DEV_DIGITALOCEAN_TOKEN.to_string()),
     ];
     if process.signs_tokens {
         defaults.push(("JWT_PRIVATE_KEY", secrets.private_pem.clone()));
@@ -374,10 +409,11 @@ fn banner(running: &[DevProcess], coming: &[DevProcess], state_dir: &Path) -> St
         String::from("\n==================== WeBrana Cloud (development) ====================\n");
     for p in running {
         out.push_str(&format!(
-            "  {:<22} {}    health: {}/health/ready\n",
+            "  {:<22} {}    health: {}{}\n",
             p.label,
             p.base_url(),
-            p.base_url()
+            p.base_url(),
+            p.ready_path
         ));
     }
     if !coming.is_empty() {
@@ -451,6 +487,7 @@ mod tests {
             private_pem: "PRIVATE".into(),
             public_pem: "PUBLIC".into(),
             internal_api_key: "k".repeat(64),
+            credentials_key: "c".repeat(64),
         }
     }
 
@@ -475,6 +512,52 @@ mod tests {
         ports.sort_unstable();
         ports.dedup();
         assert_eq!(ports.len(), table.len(), "ports are unique");
+    }
+
+    #[test]
+    fn order_is_pointed_at_the_digitalocean_simulator_with_matching_secrets() {
+        let table = vec![
+            DevProcess::simulator(
+                Simulator::DigitalOcean,
+                vec![("DIGITALOCEAN_API_BASE_URL", "")],
+                "WEBRANA_TEST_UNSET_VARIABLE",
+            ),
+            DevProcess::service(Service::Order),
+        ];
+        assert!(table[0].built, "no real token: the simulator runs");
+        assert_eq!(table[0].database, None);
+        let env = child_env(
+            &table[1],
+            &table,
+            "postgres://h",
+            "redis://r",
+            &secrets(),
+            |_| false,
+        )
+        .expect("env");
+        assert_eq!(
+            lookup(&env, "DIGITALOCEAN_API_BASE_URL"),
+            Some("http://127.0.0.1:3101")
+        );
+        assert_eq!(
+            lookup(&env, "DIGITALOCEAN_API_TOKEN"),
+            Some(DEV_DIGITALOCEAN_TOKEN)
+        );
+        assert_eq!(
+            lookup(&env, "CREDENTIALS_ENCRYPTION_KEY"),
+            Some("c".repeat(64).as_str())
+        );
+        let sim_env = child_env(
+            &table[0],
+            &table,
+            "postgres://h",
+            "redis://r",
+            &secrets(),
+            |_| false,
+        )
+        .expect("env");
+        assert_eq!(lookup(&sim_env, "PORT"), Some("3101"));
+        assert_eq!(lookup(&sim_env, "DATABASE_URL"), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod dev;
 mod keygen;
 mod prepare;
 mod serve;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,7 @@ async fn main() -> ExitCode {
         Command::Migrate(args) => serve::migrate(args).await,
         Command::Seed(args) => serve::seed(args).await,
         Command::Keygen(args) => keygen::run(args),
+        Command::Simulate(args) => simulate::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

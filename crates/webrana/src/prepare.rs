@@ -264,9 +264,12 @@ pub struct DevSecrets {
     pub private_pem: String,
     pub public_pem: String,
     pub internal_api_key: String,
+    /// `CREDENTIALS_ENCRYPTION_KEY` of order and notification (64 hex characters).
+    pub credentials_key: String,
 }
 
 const API_KEY_FILE: &str = "internal-api-key";
+const CREDENTIALS_KEY_FILE: &str = "credentials-encryption-key";
 
 pub fn dev_secrets(state_dir: &Path) -> anyhow::Result<DevSecrets> {
     let keys = state_dir.join("keys");
@@ -286,31 +289,41 @@ pub fn dev_secrets(state_dir: &Path) -> anyhow::Result<DevSecrets> {
     let public_pem = std::fs::read_to_string(&public)
         .with_context(|| format!("cannot read {}", public.display()))?;
 
-    let key_file = state_dir.join(API_KEY_FILE);
-    if !key_file.exists() {
-        std::fs::create_dir_all(state_dir)
-            .with_context(|| format!("cannot create {}", state_dir.display()))?;
-        keygen::write_file(&key_file, &random_hex(32)?, 0o600, false)?;
-        eprintln!(
-            "dev: generated a development INTERNAL_API_KEY in {}",
-            key_file.display()
-        );
-    }
-    let internal_api_key = std::fs::read_to_string(&key_file)
-        .with_context(|| format!("cannot read {}", key_file.display()))?
-        .trim()
-        .to_string();
-    if internal_api_key.len() < 32 {
-        bail!(
-            "{} holds fewer than 32 characters; delete it and dev makes a new one",
-            key_file.display()
-        );
-    }
+    let internal_api_key = persisted_hex_secret(state_dir, API_KEY_FILE, "INTERNAL_API_KEY")?;
+    let credentials_key = persisted_hex_secret(
+        state_dir,
+        CREDENTIALS_KEY_FILE,
+        "CREDENTIALS_ENCRYPTION_KEY",
+    )?;
     Ok(DevSecrets {
         private_pem,
         public_pem,
         internal_api_key,
+        credentials_key,
     })
+}
+
+/// 32 random bytes as 64 hex characters, kept in `state_dir/file` so restarts reuse them (a new
+/// encryption key would make stored secrets unreadable, a new API key would strand jobs).
+fn persisted_hex_secret(state_dir: &Path, file: &str, what: &str) -> anyhow::Result<String> {
+    let path = state_dir.join(file);
+    if !path.exists() {
+        std::fs::create_dir_all(state_dir)
+            .with_context(|| format!("cannot create {}", state_dir.display()))?;
+        keygen::write_file(&path, &random_hex(32)?, 0o600, false)?;
+        eprintln!("dev: generated a development {what} in {}", path.display());
+    }
+    let value = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .trim()
+        .to_string();
+    if value.len() != 64 || !value.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!(
+            "{} must hold 64 hexadecimal characters; delete it and dev makes a new one",
+            path.display()
+        );
+    }
+    Ok(value)
 }
 
 fn random_hex(bytes: usize) -> anyhow::Result<String> {
