@@ -1,10 +1,13 @@
-//! order-service configuration (order.md §9, platform.md §13). Phase 1 reads what the HTTP API
-//! needs; the provisioning and notification variables arrive with their workers.
+//! order-service configuration (order.md §9, platform.md §13): the HTTP API, the provisioning
+//! worker, the job worker and the notification client.
 
-use platform::config::{CommonConfig, Env, ServiceEndpoint};
+use digitalocean::DigitalOceanSettings;
+use platform::config::{CommonConfig, Env, Secret, ServiceEndpoint};
+use platform::crypto::SecretCipher;
 
 pub const DEFAULT_PORT: u16 = 3003;
 const CATALOG_DEFAULT_PORT: u16 = 3002;
+const NOTIFICATION_DEFAULT_PORT: u16 = 3005;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -17,6 +20,22 @@ pub struct Config {
     pub order_create_per_min: u32,
     /// `PROVISIONING_MAX_ATTEMPTS`: shown as `maxAttempts` in the admin detail (§3.3).
     pub provisioning_max_attempts: u32,
+    /// `PROVISIONING_POLL_INTERVAL_MS` (≥ 100): delay between provider calls for one task.
+    pub provisioning_poll_interval_ms: u64,
+    /// `PROVISIONING_WORKER_CONCURRENCY`: tasks advanced in parallel per instance.
+    pub provisioning_worker_concurrency: usize,
+    /// `DIGITALOCEAN_*`.
+    pub digitalocean: DigitalOceanSettings,
+    /// `NOTIFICATION_SERVICE_BASE_URL` / `NOTIFICATION_SERVICE_TIMEOUT_MS`.
+    pub notification: ServiceEndpoint,
+    /// `NOTIFICATION_MAX_ATTEMPTS`: attempts of a `notifications` job before `DEAD`.
+    pub notification_max_attempts: u32,
+    /// `JOB_POLL_INTERVAL_MS`.
+    pub job_poll_interval_ms: u64,
+    /// `JOB_LEASE_SECONDS`.
+    pub job_lease_seconds: u64,
+    /// `CREDENTIALS_ENCRYPTION_KEY` (64 hex characters), kept only as the cipher it builds.
+    pub credentials: SecretCipher,
 }
 
 impl Config {
@@ -33,6 +52,24 @@ impl Config {
                 1_000_000,
             ),
             provisioning_max_attempts: env.ranged_or("PROVISIONING_MAX_ATTEMPTS", 60, 1, 100_000),
+            provisioning_poll_interval_ms: env.ranged_or(
+                "PROVISIONING_POLL_INTERVAL_MS",
+                5000,
+                100,
+                3_600_000,
+            ),
+            provisioning_worker_concurrency: env.ranged_or(
+                "PROVISIONING_WORKER_CONCURRENCY",
+                10,
+                1,
+                1000,
+            ),
+            digitalocean: DigitalOceanSettings::read(env),
+            notification: ServiceEndpoint::read(env, "NOTIFICATION", NOTIFICATION_DEFAULT_PORT),
+            notification_max_attempts: env.ranged_or("NOTIFICATION_MAX_ATTEMPTS", 30, 1, 100_000),
+            job_poll_interval_ms: env.ranged_or("JOB_POLL_INTERVAL_MS", 1000, 1, 3_600_000),
+            job_lease_seconds: env.ranged_or("JOB_LEASE_SECONDS", 60, 1, 86_400),
+            credentials: read_cipher(env),
             common,
         }
     }
@@ -46,6 +83,23 @@ impl Config {
     }
 }
 
+/// `CREDENTIALS_ENCRYPTION_KEY`: required, 64 hex characters (32 bytes). A problem is listed
+/// in `env`; the returned placeholder is never used because `finish` then fails.
+fn read_cipher(env: &mut Env) -> SecretCipher {
+    let raw = Secret::new(env.required("CREDENTIALS_ENCRYPTION_KEY"));
+    let text = raw.expose().trim();
+    let valid = text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
+    match SecretCipher::from_hex(text) {
+        Ok(cipher) if valid => cipher,
+        _ => {
+            if !text.is_empty() {
+                env.problem("CREDENTIALS_ENCRYPTION_KEY must be 64 hex characters (32 bytes)");
+            }
+            SecretCipher::from_hex(&"0".repeat(64)).expect("a 32-byte placeholder key is valid")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +110,8 @@ mod tests {
             ("INTERNAL_API_KEY", "k".repeat(32)),
             ("JWT_ALGORITHM", "HS256".into()),
             ("JWT_SECRET", "s".repeat(32)),
+            ("DIGITALOCEAN_API_TOKEN", "dop_v1_test".into()),
+            ("CREDENTIALS_ENCRYPTION_KEY", "ab".repeat(32)),
         ]
     }
 
@@ -69,6 +125,39 @@ mod tests {
         assert_eq!(config.catalog.timeout_ms, 5000);
         assert_eq!(config.payment_timeout_hours, 72);
         assert_eq!(config.order_create_per_min, 10);
+        assert_eq!(config.provisioning_poll_interval_ms, 5000);
+        assert_eq!(config.provisioning_max_attempts, 60);
+        assert_eq!(config.provisioning_worker_concurrency, 10);
+        assert_eq!(config.notification.base_url, "http://localhost:3005");
+        assert_eq!(config.notification.timeout_ms, 5000);
+        assert_eq!(config.notification_max_attempts, 30);
+        assert_eq!(config.job_poll_interval_ms, 1000);
+        assert_eq!(config.job_lease_seconds, 60);
+        assert_eq!(config.digitalocean.default_region, "sgp1");
+    }
+
+    #[test]
+    fn every_provisioning_problem_is_listed() {
+        let mut pairs: Vec<(&str, String)> = base()
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("DIGITALOCEAN") && !k.starts_with("CREDENTIALS"))
+            .collect();
+        pairs.push(("PROVISIONING_POLL_INTERVAL_MS", "99".into()));
+        let mut env = Env::from_pairs(pairs.clone());
+        let _ = Config::read(&mut env);
+        let text = env.finish().expect_err("invalid").to_string();
+        for name in [
+            "DIGITALOCEAN_API_TOKEN",
+            "CREDENTIALS_ENCRYPTION_KEY",
+            "PROVISIONING_POLL_INTERVAL_MS",
+        ] {
+            assert!(text.contains(name), "{name}: {text}");
+        }
+        pairs.push(("CREDENTIALS_ENCRYPTION_KEY", "abc".into()));
+        let mut env = Env::from_pairs(pairs);
+        let _ = Config::read(&mut env);
+        let text = env.finish().expect_err("invalid").to_string();
+        assert!(text.contains("64 hex"), "{text}");
     }
 
     #[test]

@@ -1,10 +1,10 @@
-//! The job queues of this service (order.md §8) on the platform job mechanism. Phase 1 only
-//! enqueues; the handlers that consume them run in phase 2.
+//! The job queues of this service (order.md §8) on the platform job mechanism; their handlers
+//! are in [`crate::handlers`].
 
 use platform::jobs::QueueSpec;
 
 /// `ORDER_CREATED`, `VPS_ACTIVE`, `PROVISIONING_FAILED` deliveries (§8.1). The attempt limit is
-/// `NOTIFICATION_MAX_ATTEMPTS`, set per job when the worker exists; 30 is its default.
+/// `NOTIFICATION_MAX_ATTEMPTS`, set per job at enqueue; 30 is its default.
 pub const NOTIFICATIONS: QueueSpec = QueueSpec::new("notifications").with_max_attempts(Some(30));
 /// Coupon releases, unlimited attempts (§8.2).
 pub const COUPON_RELEASE: QueueSpec = QueueSpec::new("coupon-release");

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::clients::catalog::CatalogClient;
 use crate::config::Config;
+use crate::provisioning::{Liveness, ProvisioningWaker};
 
 /// The time every rule is evaluated at, so one request sees one instant and tests can pin it.
 #[derive(Clone)]
@@ -44,6 +45,12 @@ pub struct AppState {
     pub redis: Option<RedisHandle>,
     pub catalog: CatalogClient,
     pub clock: Clock,
+    /// Called after a payment or retry commits (§7.1).
+    pub provisioning_waker: ProvisioningWaker,
+    /// Called after a commit that enqueued a job.
+    pub job_waker: platform::jobs::JobWaker,
+    /// Last completed cycles of the provisioning worker and the job worker (§4.9).
+    pub provisioning_liveness: Liveness,
 }
 
 impl AppState {
@@ -71,6 +78,9 @@ impl AppState {
             redis,
             catalog,
             clock: Clock::system(),
+            provisioning_waker: ProvisioningWaker::new(),
+            job_waker: platform::jobs::JobWaker::new(),
+            provisioning_liveness: Liveness::default(),
         })
     }
 

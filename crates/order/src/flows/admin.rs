@@ -108,6 +108,7 @@ pub async fn cancel(
     }
     let view = build(state, &mut tx, updated).await?;
     tx.commit().await?;
+    state.job_waker.wake();
     Ok(view)
 }
 
@@ -169,5 +170,6 @@ pub async fn retry_provisioning(
         .ok_or_else(errors::order_not_found)?;
     let view = build(state, &mut tx, order).await?;
     tx.commit().await?;
+    state.provisioning_waker.wake();
     Ok(view)
 }

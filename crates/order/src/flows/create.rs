@@ -157,6 +157,9 @@ pub async fn create(
             json!({ "event": "ORDER_CREATED", "userId": user_id, "data": event_data }),
         )
         .dedupe_key(format!("ORDER_CREATED:{order_id}"))
+        .max_attempts(Some(
+            i32::try_from(state.config.notification_max_attempts).unwrap_or(i32::MAX),
+        ))
         .request_id(request_id),
     )
     .await?;
@@ -178,6 +181,7 @@ pub async fn create(
     let items = orders::items(&mut tx, order_id).await?;
     // If the commit fails the guard job stays and releases the redemption later (§8.2).
     tx.commit().await?;
+    state.job_waker.wake();
     Ok(OrderView::new(&order, items, None::<&TaskRow>))
 }
 

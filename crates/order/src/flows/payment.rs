@@ -118,9 +118,10 @@ pub async fn update(
                 },
             )
             .await?;
-            // Phase 2: the provisioning worker takes PAID orders without a task (§7.1 step 1)
-            // and performs T3; nothing else needs to be written here.
+            // The provisioning worker takes PAID orders without a task (§7.1 step 1) and
+            // performs T3; nothing else needs to be written here.
             tx.commit().await?;
+            state.provisioning_waker.wake();
             Ok(PaymentStatusView {
                 id: order_id,
                 status: OrderStatus::Paid.as_str().to_string(),

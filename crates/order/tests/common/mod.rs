@@ -23,6 +23,9 @@ pub const STANDARD: &str = "a1000000-0000-4000-8000-000000000003";
 pub const UBUNTU: &str = "b1000000-0000-4000-8000-000000000001";
 pub const CUSTOMER: &str = "e1000000-0000-4000-8000-000000000003";
 pub const OTHER: &str = "e1000000-0000-4000-8000-000000000009";
+pub const DO_TOKEN: &str = "dop_v1_order_tests";
+pub const CREDENTIALS_KEY: &str =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 pub const MISSING: &str = "00000000-0000-4000-8000-000000000000";
 
 #[derive(Debug, Clone)]
@@ -157,8 +160,13 @@ pub struct TestApp {
 }
 
 pub fn config(catalog_url: &str) -> order::Config {
+    config_with(catalog_url, &[])
+}
+
+/// The test configuration with `extra` variables added (later entries win).
+pub fn config_with(catalog_url: &str, extra: &[(&str, String)]) -> order::Config {
     let keys = test_keys();
-    let pairs: Vec<(String, String)> = [
+    let mut pairs: Vec<(String, String)> = [
         ("APP_ENV", "test"),
         (
             "DATABASE_URL",
@@ -169,10 +177,14 @@ pub fn config(catalog_url: &str) -> order::Config {
         ("RATE_LIMIT_ENABLED", "false"),
         ("CATALOG_SERVICE_BASE_URL", catalog_url),
         ("CATALOG_SERVICE_TIMEOUT_MS", "2000"),
+        ("DIGITALOCEAN_API_TOKEN", DO_TOKEN),
+        ("CREDENTIALS_ENCRYPTION_KEY", CREDENTIALS_KEY),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
+    pairs.retain(|(k, _)| extra.iter().all(|(e, _)| e != k));
+    pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
     let mut env = Env::from_pairs(pairs);
     let config = order::Config::read(&mut env);
     env.finish().expect("test configuration is valid");
