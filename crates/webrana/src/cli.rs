@@ -87,7 +87,7 @@ pub enum Service {
     Auth,
     /// Plans, prices, images and coupons (port 3002)
     Catalog,
-    /// Orders and provisioning on DigitalOcean (port 3003, not built yet)
+    /// Orders and provisioning on DigitalOcean (port 3003)
     Order,
     /// Invoices and payments through Tripay (port 3004, not built yet)
     Billing,
@@ -161,7 +161,7 @@ impl Service {
     /// Whether this binary contains the service yet. Flip it when a service crate lands; `serve`,
     /// `migrate`, `seed` and `dev` all follow from here and from the match arms in `serve.rs`.
     pub const fn is_built(self) -> bool {
-        matches!(self, Service::Auth | Service::Catalog)
+        matches!(self, Service::Auth | Service::Catalog | Service::Order)
     }
 }
 
