@@ -905,3 +905,50 @@ async fn cancel_and_expiry_release_the_coupon_even_after_a_catalog_outage(pool: 
     assert!(reasons.contains(&(cancelled.clone(), "ORDER_CANCELLED".to_string())));
     assert!(reasons.contains(&(expired.clone(), "PAYMENT_EXPIRED".to_string())));
 }
+
+#[sqlx::test(migrator = "order::MIGRATOR")]
+async fn a_rate_limited_poll_waits_for_the_provider_window_and_then_finishes(pool: PgPool) {
+    let h = Harness::start(pool, &[]).await;
+    // One request per minute: the create spends it, the first poll meets a 429.
+    h.sim_config(json!({"per_minute_budget": 1})).await;
+    let id = h.paid_order().await;
+    let mut detail = None;
+    for _ in 0..300 {
+        detail = h.task_text(&id, "error_detail").await;
+        if detail.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let detail = detail.expect("the 429 was recorded on the task");
+    assert!(
+        detail.to_lowercase().contains("rate") || detail.contains("429"),
+        "{detail}"
+    );
+    assert_eq!(
+        h.task_text(&id, "status").await.as_deref(),
+        Some("IN_PROGRESS")
+    );
+    let wait_ms: f64 = sqlx::query_scalar(
+        "SELECT (EXTRACT(EPOCH FROM (next_poll_at - now())) * 1000)::float8 FROM provisioning_tasks WHERE order_id = $1::uuid",
+    )
+    .bind(&id)
+    .fetch_one(&h.app.pool)
+    .await
+    .expect("next poll");
+    assert!(
+        wait_ms > 900.0,
+        "the next poll honours Retry-After/ratelimit-reset, not the 100 ms poll interval: {wait_ms} ms"
+    );
+    assert_eq!(droplet_count(&h.sim_droplets().await), 1);
+
+    // The window has passed (simulated): the worker resumes polling and finishes, no second create.
+    h.sim_config(json!({"per_minute_budget": 1000})).await;
+    sqlx::query("UPDATE provisioning_tasks SET next_poll_at = now() WHERE order_id = $1::uuid")
+        .bind(&id)
+        .execute(&h.app.pool)
+        .await
+        .expect("advance the clock");
+    h.wait_status(&id, "ACTIVE").await;
+    assert_eq!(droplet_count(&h.sim_droplets().await), 1);
+}
