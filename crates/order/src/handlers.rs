@@ -74,24 +74,6 @@ impl JobContext {
 
     /// §8.1: one delivery attempt.
     pub async fn notify(&self, job: ClaimedJob) -> JobOutcome {
-        // Oldest first per order (§8.1): ORDER_CREATED always precedes VPS_ACTIVE. The shared
-        // claim query does not know orders, so a younger job steps back here.
-        let older = sqlx::query_scalar::<_, bool>(
-            "SELECT EXISTS (SELECT 1 FROM jobs
-                 WHERE queue = $1 AND subject_id = $2 AND id <> $3
-                   AND state IN ('PENDING', 'RUNNING') AND created_at < $4)",
-        )
-        .bind(NOTIFICATIONS.name)
-        .bind(&job.subject_id)
-        .bind(job.id)
-        .bind(job.created_at)
-        .fetch_one(&self.pool)
-        .await;
-        match older {
-            Ok(false) => {}
-            Ok(true) => return JobOutcome::retry("an older notification of this order is pending"),
-            Err(e) => return JobOutcome::retry(e.to_string()),
-        }
         let mut body = job.payload.clone();
         match job.secret(&self.cipher) {
             Ok(Some(password)) => body["data"]["password"] = json!(password),

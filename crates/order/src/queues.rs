@@ -5,7 +5,9 @@ use platform::jobs::QueueSpec;
 
 /// `ORDER_CREATED`, `VPS_ACTIVE`, `PROVISIONING_FAILED` deliveries (§8.1). The attempt limit is
 /// `NOTIFICATION_MAX_ATTEMPTS`, set per job at enqueue; 30 is its default.
-pub const NOTIFICATIONS: QueueSpec = QueueSpec::new("notifications").with_max_attempts(Some(30));
+pub const NOTIFICATIONS: QueueSpec = QueueSpec::new("notifications")
+    .with_max_attempts(Some(30))
+    .with_subject_order();
 /// Coupon releases, unlimited attempts (§8.2).
 pub const COUPON_RELEASE: QueueSpec = QueueSpec::new("coupon-release");
 /// The payment deadline of an unpaid order (§8.3).

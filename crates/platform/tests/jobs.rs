@@ -1229,3 +1229,47 @@ async fn purge_done_deletes_only_old_done_jobs(pool: PgPool) {
     }
     running.shutdown().await;
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn subject_ordered_queues_hold_back_younger_jobs_of_a_subject(pool: PgPool) {
+    let older = enqueue_committed(&pool, NewJob::new(&FAST, "order-1", json!({"n": 1}))).await;
+    let younger = enqueue_committed(&pool, NewJob::new(&FAST, "order-1", json!({"n": 2}))).await;
+    let other = enqueue_committed(&pool, NewJob::new(&FAST, "order-2", json!({"n": 3}))).await;
+    let lease = Duration::from_secs(5);
+
+    let first = store::claim_ordered(&pool, FAST.name, "w", lease, 10, true)
+        .await
+        .expect("claim");
+    let ids: Vec<Uuid> = first.iter().map(|j| j.id).collect();
+    assert!(ids.contains(&older) && ids.contains(&other), "{ids:?}");
+    assert!(
+        !ids.contains(&younger),
+        "held back while the older job is unfinished"
+    );
+
+    // Still RUNNING: the younger one stays back.
+    let again = store::claim_ordered(&pool, FAST.name, "w", lease, 10, true)
+        .await
+        .expect("claim");
+    assert!(again.is_empty());
+
+    sqlx::query("UPDATE jobs SET state = 'DONE', done_at = now(), lease_owner = NULL, lease_expires_at = NULL WHERE id = $1")
+        .bind(older)
+        .execute(&pool)
+        .await
+        .expect("finish older");
+    let next = store::claim_ordered(&pool, FAST.name, "w", lease, 10, true)
+        .await
+        .expect("claim");
+    assert_eq!(next.iter().map(|j| j.id).collect::<Vec<_>>(), vec![younger]);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn unordered_queues_claim_every_due_job(pool: PgPool) {
+    enqueue_committed(&pool, NewJob::new(&FAST, "order-1", json!({"n": 1}))).await;
+    enqueue_committed(&pool, NewJob::new(&FAST, "order-1", json!({"n": 2}))).await;
+    let claimed = store::claim(&pool, FAST.name, "w", Duration::from_secs(5), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 2);
+}

@@ -64,6 +64,9 @@ pub struct QueueSpec {
     pub max_attempts: Option<i32>,
     /// Jobs of this queue one worker instance runs at the same time.
     pub concurrency: usize,
+    /// A job is not claimed while an older unfinished job of the same subject waits in this
+    /// queue (order.md §8.1: `ORDER_CREATED` always precedes `VPS_ACTIVE`).
+    pub in_subject_order: bool,
 }
 
 impl QueueSpec {
@@ -76,7 +79,13 @@ impl QueueSpec {
             backoff_max: Duration::from_secs(600),
             max_attempts: None,
             concurrency: 4,
+            in_subject_order: false,
         }
+    }
+
+    pub const fn with_subject_order(mut self) -> Self {
+        self.in_subject_order = true;
+        self
     }
 
     pub const fn with_backoff(mut self, base: Duration, max: Duration) -> Self {

@@ -72,6 +72,19 @@ pub async fn claim(
     lease: Duration,
     limit: usize,
 ) -> Result<Vec<ClaimedJob>, sqlx::Error> {
+    claim_ordered(pool, queue, owner, lease, limit, false).await
+}
+
+/// [`claim`], optionally holding back every job that has an older unfinished (`PENDING` or
+/// `RUNNING`) job of the same subject in the queue.
+pub async fn claim_ordered(
+    pool: &PgPool,
+    queue: &str,
+    owner: &str,
+    lease: Duration,
+    limit: usize,
+    in_subject_order: bool,
+) -> Result<Vec<ClaimedJob>, sqlx::Error> {
     if limit == 0 {
         return Ok(Vec::new());
     }
@@ -84,6 +97,11 @@ pub async fn claim(
                AND ((state = 'PENDING' AND run_at <= now()) \
                  OR (state = 'RUNNING' AND lease_expires_at <= now() \
                      AND (max_attempts IS NULL OR attempts < max_attempts))) \
+               AND (NOT $5 OR NOT EXISTS ( \
+                     SELECT 1 FROM jobs AS older \
+                     WHERE older.queue = jobs.queue AND older.subject_id = jobs.subject_id \
+                       AND older.state IN ('PENDING', 'RUNNING') \
+                       AND older.created_at < jobs.created_at)) \
              ORDER BY run_at, created_at \
              LIMIT $2 \
              FOR UPDATE SKIP LOCKED \
@@ -109,6 +127,7 @@ pub async fn claim(
     .bind(limit)
     .bind(owner)
     .bind(lease.as_secs_f64())
+    .bind(in_subject_order)
     .fetch_all(pool)
     .await?;
     jobs.sort_by_key(|j| (j.run_at, j.created_at));

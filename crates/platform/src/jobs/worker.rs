@@ -222,8 +222,15 @@ impl Worker {
                 if free == 0 {
                     continue;
                 }
-                let claimed =
-                    store::claim(&pool, queue.spec.name, &owner, config.lease, free).await;
+                let claimed = store::claim_ordered(
+                    &pool,
+                    queue.spec.name,
+                    &owner,
+                    config.lease,
+                    free,
+                    queue.spec.in_subject_order,
+                )
+                .await;
                 match claimed {
                     Ok(jobs) => {
                         for job in jobs {
