@@ -14,7 +14,6 @@ pub mod store;
 use std::future::Future;
 
 pub use config::Config;
-use platform::health::Check;
 pub use state::AppState;
 
 pub const SERVICE_NAME: &str = "auth-service";
@@ -23,13 +22,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Connects to the database and applies the migrations.
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<sqlx::PgPool> {
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(config.common.database_max_connections)
-        .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect(config.common.database_url.expose())
-        .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
+    platform::service::connect_and_migrate(&config.common, &MIGRATOR).await
 }
 
 /// Runs the service until `shutdown` resolves: migrations, the optional seed, then HTTP.
@@ -51,19 +44,12 @@ pub async fn serve(
 
 /// The complete HTTP application: routes, health and the shared layers.
 pub fn app(state: AppState) -> axum::Router {
-    let mut checks = vec![Check::postgres(state.pool.clone())];
-    if let Some(redis) = state.redis.clone() {
-        checks.push(Check::redis(redis, true));
-    }
-    let routes =
-        routes::router(state.clone()).merge(platform::health::routes(SERVICE_NAME, checks));
-    platform::http::finish_router(
-        routes,
-        platform::http::HttpSettings {
-            service_name: SERVICE_NAME,
-            app_env: state.config.common.app_env,
-            cors_origins: state.config.common.cors_origins.clone(),
-            trusted_proxy_hops: state.config.common.trusted_proxy_hops,
-        },
+    platform::service::application(
+        SERVICE_NAME,
+        &state.config.common,
+        routes::router(state.clone()),
+        &state.pool,
+        state.redis.as_ref(),
+        Vec::new(),
     )
 }

@@ -5,36 +5,11 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use platform::auth::Security;
 use platform::ratelimit::{RateLimiter, RedisHandle};
+pub use platform::service::Clock;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-
-/// The time every rule is evaluated at. Promo windows and coupon validity are decided in Rust
-/// against this clock (never `now()` in SQL), so one request sees one instant and tests can pin it
-/// to a window's exact edge.
-#[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
-
-impl Clock {
-    pub fn system() -> Self {
-        Self(Arc::new(OffsetDateTime::now_utc))
-    }
-
-    pub fn from_fn(f: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
-        Self(Arc::new(f))
-    }
-
-    pub fn now(&self) -> OffsetDateTime {
-        (self.0)()
-    }
-}
-
-impl std::fmt::Debug for Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Clock")
-    }
-}
 
 #[derive(Clone)]
 pub struct AppState {

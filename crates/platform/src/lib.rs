@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod keys;
 pub mod pagination;
 pub mod ratelimit;
+pub mod service;
 pub mod telemetry;
 pub mod time_format;
 

@@ -1,0 +1,87 @@
+//! What every service's `lib.rs` does the same way: its pool and migrations, its complete HTTP
+//! application around its routes, and the clock its rules read.
+
+use std::sync::Arc;
+
+use axum::Router;
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use time::OffsetDateTime;
+
+use crate::config::CommonConfig;
+use crate::health::Check;
+use crate::http::{HttpSettings, finish_router};
+use crate::ratelimit::RedisHandle;
+
+/// Connects to `DATABASE_URL` and applies the service's migrations (platform.md §12: before the
+/// listener opens).
+///
+/// No ping before each checkout (`test_before_acquire`): that ping was a round trip per query and
+/// halved the catalog's read throughput (bench/README.md). A connection broken by a database
+/// restart fails one query instead (503; callers retry per platform.md §10.2) and is dropped.
+pub async fn connect_and_migrate(
+    common: &CommonConfig,
+    migrator: &Migrator,
+) -> anyhow::Result<PgPool> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(common.database_max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .test_before_acquire(false)
+        .connect(common.database_url.expose())
+        .await?;
+    migrator.run(&pool).await?;
+    Ok(pool)
+}
+
+/// The complete HTTP application: the service's routes, `/health` and `/health/ready` (PostgreSQL,
+/// Redis as a required check when it holds the rate limits, plus `extra` checks), and the shared
+/// layers of [`finish_router`].
+pub fn application(
+    service_name: &'static str,
+    common: &CommonConfig,
+    routes: Router,
+    pool: &PgPool,
+    redis: Option<&RedisHandle>,
+    extra: Vec<Check>,
+) -> Router {
+    let mut checks = vec![Check::postgres(pool.clone())];
+    if let Some(redis) = redis {
+        // Limits that silently became per-process would no longer hold (platform.md §8).
+        checks.push(Check::redis(redis.clone(), true));
+    }
+    checks.extend(extra);
+    finish_router(
+        routes.merge(crate::health::routes(service_name, checks)),
+        HttpSettings {
+            service_name,
+            app_env: common.app_env,
+            cors_origins: common.cors_origins.clone(),
+            trusted_proxy_hops: common.trusted_proxy_hops,
+        },
+    )
+}
+
+/// The time every rule is evaluated at. Windows and deadlines are decided in Rust against this
+/// clock (never `now()` in SQL), so one request sees one instant and tests can pin it to an edge.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Self(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    pub fn from_fn(f: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
