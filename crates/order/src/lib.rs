@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod provisioning;
 pub mod queues;
 pub mod routes;
+pub mod seed;
 pub mod state;
 pub mod store;
 

@@ -134,9 +134,28 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Service::Order => anyhow::bail!(
-            "order has no demo data yet: the sample orders of the order spec (§10) are still to be built"
-        ),
+        Service::Order => {
+            let config =
+                order::Config::from_env().map_err(|problems| anyhow::anyhow!("{problems}"))?;
+            // Refused before touching the database: the seed replaces all order data.
+            if config.common.app_env.is_production() {
+                anyhow::bail!(
+                    "the order seed replaces all order data and never runs with APP_ENV=production"
+                );
+            }
+            let pool = order::connect_and_migrate(&config)
+                .await
+                .context("cannot prepare the order database")?;
+            order::seed::run(&pool, &config)
+                .await
+                .context("seeding order failed")?;
+            pool.close().await;
+            println!(
+                "order: the order data was replaced by three sample orders of the seeded customer \
+                 (ACTIVE, PENDING_PAYMENT, FAILED)"
+            );
+            Ok(())
+        }
         other => Err(NotBuilt(other).into()),
     }
 }
