@@ -50,6 +50,6 @@ pub fn app(state: AppState) -> axum::Router {
         routes::router(state.clone()),
         &state.pool,
         state.redis.as_ref(),
-        Vec::new(),
+        Default::default(),
     )
 }

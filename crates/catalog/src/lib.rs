@@ -49,6 +49,6 @@ pub fn app(state: AppState) -> axum::Router {
         routes::router(state.clone()),
         &state.pool,
         state.redis.as_ref(),
-        Vec::new(),
+        Default::default(),
     )
 }

@@ -30,14 +30,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Connects to the database and applies the migrations (before the listener opens, §1.2).
 pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<sqlx::PgPool> {
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(config.common.database_max_connections)
-        .acquire_timeout(std::time::Duration::from_secs(5))
-        .test_before_acquire(false)
-        .connect(config.common.database_url.expose())
-        .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
+    platform::service::connect_and_migrate(&config.common, &MIGRATOR).await
 }
 
 /// Runs the service until `shutdown` resolves: migrations, the background workers, then HTTP.
@@ -129,36 +122,9 @@ pub fn spawn_workers(
     Ok(Workers { provisioning, jobs })
 }
 
-/// `GET /health` answers `503` once a background loop stopped or hung (§4.9), so the
-/// orchestrator restarts the process, which resumes all work from the database.
-async fn liveness_gate(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if request.uri().path() == "/health" {
-        let interval = std::time::Duration::from_millis(state.config.provisioning_poll_interval_ms);
-        let max_silence = (interval * 3).max(std::time::Duration::from_secs(60));
-        if !state.provisioning_liveness.is_live(max_silence) {
-            let body = serde_json::json!({
-                "status": "unavailable",
-                "service": SERVICE_NAME,
-                "timestamp": platform::time_format::format(time::OffsetDateTime::now_utc()),
-            });
-            return (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(body),
-            )
-                .into_response();
-        }
-    }
-    next.run(request).await
-}
-
 /// The complete HTTP application: routes, health and the shared layers.
 pub fn app(state: AppState) -> axum::Router {
-    let mut checks = vec![Check::postgres(state.pool.clone())];
+    let mut checks = Vec::new();
     // Informational only: a catalog outage must not stop reads or provisioning (§4.9).
     if let Ok(catalog) = platform::client::ServiceClient::new(
         &platform::config::ServiceEndpoint {
@@ -177,21 +143,22 @@ pub fn app(state: AppState) -> axum::Router {
             }
         }));
     }
-    if let Some(redis) = state.redis.clone() {
-        // Limits that silently became per-process would no longer hold (platform.md §8).
-        checks.push(Check::redis(redis, true));
-    }
-    let health = platform::health::routes(SERVICE_NAME, checks).layer(
-        axum::middleware::from_fn_with_state(state.clone(), liveness_gate),
-    );
-    let routes = routes::router(state.clone()).merge(health);
-    platform::http::finish_router(
-        routes,
-        platform::http::HttpSettings {
-            service_name: SERVICE_NAME,
-            app_env: state.config.common.app_env,
-            cors_origins: state.config.common.cors_origins.clone(),
-            trusted_proxy_hops: state.config.common.trusted_proxy_hops,
+    // A provisioning loop that stopped or hung makes `/health` fail, so the orchestrator
+    // restarts the process, which resumes all work from the database (§4.9).
+    let interval = std::time::Duration::from_millis(state.config.provisioning_poll_interval_ms);
+    let max_silence = (interval * 3).max(std::time::Duration::from_secs(60));
+    let loops = state.provisioning_liveness.clone();
+    let liveness: platform::health::Liveness =
+        std::sync::Arc::new(move || loops.is_live(max_silence));
+    platform::service::application(
+        SERVICE_NAME,
+        &state.config.common,
+        routes::router(state.clone()),
+        &state.pool,
+        state.redis.as_ref(),
+        platform::service::HealthExtras {
+            checks,
+            liveness: Some(liveness),
         },
     )
 }

@@ -12,29 +12,7 @@ use crate::clients::catalog::CatalogClient;
 use crate::config::Config;
 use crate::provisioning::{Liveness, ProvisioningWaker};
 
-/// The time every rule is evaluated at, so one request sees one instant and tests can pin it.
-#[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
-
-impl Clock {
-    pub fn system() -> Self {
-        Self(Arc::new(OffsetDateTime::now_utc))
-    }
-
-    pub fn from_fn(f: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
-        Self(Arc::new(f))
-    }
-
-    pub fn now(&self) -> OffsetDateTime {
-        (self.0)()
-    }
-}
-
-impl std::fmt::Debug for Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Clock")
-    }
-}
+pub use platform::service::Clock;
 
 #[derive(Clone)]
 pub struct AppState {

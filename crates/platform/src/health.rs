@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures::future::BoxFuture;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use crate::ratelimit::RedisHandle;
 
@@ -55,25 +55,47 @@ impl Check {
 struct HealthState {
     service: &'static str,
     checks: Arc<Vec<Check>>,
+    liveness: Option<Liveness>,
 }
+
+/// Whether the process's own background loops still run (platform.md §8): `/health` answers
+/// `503` when it says no, so the orchestrator restarts the process, which resumes from the
+/// database.
+pub type Liveness = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// The two health routes, with no credentials and no envelope.
 pub fn routes(service: &'static str, checks: Vec<Check>) -> Router {
+    routes_with_liveness(service, checks, None)
+}
+
+pub fn routes_with_liveness(
+    service: &'static str,
+    checks: Vec<Check>,
+    liveness: Option<Liveness>,
+) -> Router {
     Router::new()
         .route("/health", get(live))
         .route("/health/ready", get(ready))
         .with_state(HealthState {
             service,
             checks: Arc::new(checks),
+            liveness,
         })
 }
 
-async fn live(State(state): State<HealthState>) -> Json<Value> {
-    Json(json!({
-        "status": "ok",
+async fn live(State(state): State<HealthState>) -> Response {
+    let alive = state.liveness.as_ref().is_none_or(|alive| alive());
+    let status = if alive {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if alive { "ok" } else { "unavailable" },
         "service": state.service,
         "timestamp": crate::time_format::format(time::OffsetDateTime::now_utc()),
-    }))
+    });
+    (status, Json(body)).into_response()
 }
 
 async fn ready(State(state): State<HealthState>) -> Response {

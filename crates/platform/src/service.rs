@@ -9,7 +9,7 @@ use sqlx::migrate::Migrator;
 use time::OffsetDateTime;
 
 use crate::config::CommonConfig;
-use crate::health::Check;
+use crate::health::{Check, Liveness, routes_with_liveness};
 use crate::http::{HttpSettings, finish_router};
 use crate::ratelimit::RedisHandle;
 
@@ -33,8 +33,17 @@ pub async fn connect_and_migrate(
     Ok(pool)
 }
 
+/// What `/health` and `/health/ready` look at beyond PostgreSQL and Redis.
+#[derive(Default)]
+pub struct HealthExtras {
+    /// Informational or required checks of other dependencies (`/health/ready`).
+    pub checks: Vec<Check>,
+    /// The service's own background loops (`/health`).
+    pub liveness: Option<Liveness>,
+}
+
 /// The complete HTTP application: the service's routes, `/health` and `/health/ready` (PostgreSQL,
-/// Redis as a required check when it holds the rate limits, plus `extra` checks), and the shared
+/// Redis as a required check when it holds the rate limits, plus `extras`), and the shared
 /// layers of [`finish_router`].
 pub fn application(
     service_name: &'static str,
@@ -42,16 +51,16 @@ pub fn application(
     routes: Router,
     pool: &PgPool,
     redis: Option<&RedisHandle>,
-    extra: Vec<Check>,
+    extras: HealthExtras,
 ) -> Router {
     let mut checks = vec![Check::postgres(pool.clone())];
     if let Some(redis) = redis {
         // Limits that silently became per-process would no longer hold (platform.md §8).
         checks.push(Check::redis(redis.clone(), true));
     }
-    checks.extend(extra);
+    checks.extend(extras.checks);
     finish_router(
-        routes.merge(crate::health::routes(service_name, checks)),
+        routes.merge(routes_with_liveness(service_name, checks, extras.liveness)),
         HttpSettings {
             service_name,
             app_env: common.app_env,
