@@ -237,10 +237,11 @@ impl AdminTaskView {
     }
 }
 
-/// The order of the user routes (§3.1); every key is always present.
+/// The order of the user routes (§3.1); every key is always present. `T` is the provisioning
+/// task's representation: the user's, or the admin's richer one.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OrderView {
+pub struct OrderBody<T> {
     pub id: Uuid,
     pub user_id: String,
     pub status: String,
@@ -251,7 +252,7 @@ pub struct OrderView {
     pub image_name: String,
     pub pricing: PricingView,
     pub items: Vec<ItemRow>,
-    pub provisioning_task: Option<TaskView>,
+    pub provisioning_task: Option<T>,
     #[serde(with = "wire_option")]
     pub paid_at: Option<OffsetDateTime>,
     #[serde(with = "wire_option")]
@@ -268,8 +269,10 @@ pub struct OrderView {
     pub updated_at: OffsetDateTime,
 }
 
-impl OrderView {
-    pub fn new(o: &OrderRow, items: Vec<ItemRow>, task: Option<&TaskRow>) -> Self {
+pub type OrderView = OrderBody<TaskView>;
+
+impl<T> OrderBody<T> {
+    pub fn with_task(o: &OrderRow, items: Vec<ItemRow>, provisioning_task: Option<T>) -> Self {
         Self {
             id: o.id,
             user_id: o.user_id.clone(),
@@ -288,7 +291,7 @@ impl OrderView {
                 currency: o.currency.clone(),
             },
             items,
-            provisioning_task: task.map(TaskView::from),
+            provisioning_task,
             paid_at: o.paid_at,
             activated_at: o.activated_at,
             expires_at: o.expires_at,
@@ -300,36 +303,19 @@ impl OrderView {
     }
 }
 
+impl OrderView {
+    pub fn new(o: &OrderRow, items: Vec<ItemRow>, task: Option<&TaskRow>) -> Self {
+        Self::with_task(o, items, task.map(TaskView::from))
+    }
+}
+
 /// The admin detail (§3.3): the user representation plus the back-office fields.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminOrderView {
-    pub id: Uuid,
-    pub user_id: String,
-    pub status: String,
-    pub duration: String,
-    pub plan_id: Uuid,
-    pub plan_name: String,
-    pub image_id: Uuid,
-    pub image_name: String,
-    pub pricing: PricingView,
-    pub items: Vec<ItemRow>,
-    pub provisioning_task: Option<AdminTaskView>,
+    #[serde(flatten)]
+    pub order: OrderBody<AdminTaskView>,
     pub payment_reference: Option<String>,
-    #[serde(with = "wire_option")]
-    pub paid_at: Option<OffsetDateTime>,
-    #[serde(with = "wire_option")]
-    pub activated_at: Option<OffsetDateTime>,
-    #[serde(with = "wire_option")]
-    pub expires_at: Option<OffsetDateTime>,
-    #[serde(with = "wire_option")]
-    pub canceled_at: Option<OffsetDateTime>,
-    #[serde(with = "wire")]
-    pub payment_deadline: OffsetDateTime,
-    #[serde(with = "wire")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "wire")]
-    pub updated_at: OffsetDateTime,
     pub status_history: Vec<HistoryRow>,
     pub jobs: Vec<JobRow>,
 }
@@ -346,27 +332,10 @@ pub struct AdminParts {
 
 impl AdminOrderView {
     pub fn new(p: AdminParts, max_attempts: u32) -> Self {
-        let user = OrderView::new(&p.order, p.items, None);
+        let task = p.task.as_ref().map(|t| AdminTaskView::new(t, max_attempts));
         Self {
-            id: user.id,
-            user_id: user.user_id,
-            status: user.status,
-            duration: user.duration,
-            plan_id: user.plan_id,
-            plan_name: user.plan_name,
-            image_id: user.image_id,
-            image_name: user.image_name,
-            pricing: user.pricing,
-            items: user.items,
-            provisioning_task: p.task.as_ref().map(|t| AdminTaskView::new(t, max_attempts)),
+            order: OrderBody::with_task(&p.order, p.items, task),
             payment_reference: p.order.payment_reference.clone(),
-            paid_at: user.paid_at,
-            activated_at: user.activated_at,
-            expires_at: user.expires_at,
-            canceled_at: user.canceled_at,
-            payment_deadline: user.payment_deadline,
-            created_at: user.created_at,
-            updated_at: user.updated_at,
             status_history: p.history,
             jobs: p.jobs,
         }
