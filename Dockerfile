@@ -18,5 +18,8 @@ COPY --from=build /src/target/release/webrana /usr/local/bin/webrana
 USER webrana
 # Inside a container the service must listen on every interface; ports come from PORT.
 ENV WEBRANA_HOST=0.0.0.0 APP_ENV=production
+# glibc: allocations of 1 MiB and more are mmapped and returned to the system on free. Auth's
+# argon2id blocks (19 MiB) otherwise stay in per-thread heaps for good (bench/README.md, journey).
+ENV MALLOC_MMAP_THRESHOLD_=1048576
 ENTRYPOINT ["webrana"]
 CMD ["--help"]

@@ -17,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib/services.sh
 . scripts/lib/services.sh
+# shellcheck source=scripts/lib/bench.sh
+. scripts/lib/bench.sh
 
 readonly HOST=127.0.0.1 # never anything else: this machine's loopback only
 readonly DB=webrana_bench_auth
@@ -34,9 +36,6 @@ done
 
 work=$(mktemp -d)
 server_pid=""
-psql_admin() {
-  PGOPTIONS='--client-min-messages=warning' psql -X -q -v ON_ERROR_STOP=1 -h "$HOST" -U postgres -d postgres "$@"
-}
 cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true

@@ -19,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib/services.sh
 . scripts/lib/services.sh
+# shellcheck source=scripts/lib/bench.sh
+. scripts/lib/bench.sh
 
 readonly HOST=127.0.0.1 # never anything else: this machine's loopback only
 readonly DB=webrana_bench_catalog
@@ -37,16 +39,6 @@ done
 work=$(mktemp -d)
 catalog_pid=""
 ceiling_pid=""
-psql_admin() {
-  psql -X -q -v ON_ERROR_STOP=1 -h "$HOST" -U postgres -d postgres "$@"
-}
-stop() {
-  local pid=$1
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-}
 cleanup() {
   stop "$catalog_pid"
   stop "$ceiling_pid"
@@ -77,18 +69,6 @@ cargo build --release -p webrana --bin webrana --example hello_ceiling
 bin="$TARGET_DIR/release/webrana"
 ceiling_bin="$TARGET_DIR/release/examples/hello_ceiling"
 
-# free_port FROM: the first port from FROM on that nothing listens on.
-free_port() {
-  local candidate
-  for candidate in $(seq "$1" $(($1 + 99))); do
-    if ! port_open "$HOST" "$candidate"; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  echo "error: no free port in $1-$(($1 + 99))" >&2
-  return 1
-}
 
 # wait_ready NAME PID LOG URL
 wait_ready() {

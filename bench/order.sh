@@ -20,6 +20,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib/services.sh
 . scripts/lib/services.sh
+# shellcheck source=scripts/lib/bench.sh
+. scripts/lib/bench.sh
 
 readonly HOST=127.0.0.1 # never anything else: this machine's loopback only
 readonly DB_AUTH=webrana_bench_order_auth
@@ -48,16 +50,6 @@ sim_pid=""
 auth_pid=""
 catalog_pid=""
 order_pid=""
-psql_admin() {
-  PGOPTIONS='--client-min-messages=warning' psql -X -q -v ON_ERROR_STOP=1 -h "$HOST" -U postgres -d postgres "$@"
-}
-stop() {
-  local pid=$1
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-}
 cleanup() {
   stop "$order_pid"
   stop "$catalog_pid"
@@ -91,18 +83,6 @@ echo "==> cargo build --release -p webrana"
 cargo build --release -p webrana --bin webrana
 bin="$TARGET_DIR/release/webrana"
 
-# free_port FROM: the first port from FROM on that nothing listens on.
-free_port() {
-  local candidate
-  for candidate in $(seq "$1" $(($1 + 99))); do
-    if ! port_open "$HOST" "$candidate"; then
-      echo "$candidate"
-      return 0
-    fi
-  done
-  echo "error: no free port in $1-$(($1 + 99))" >&2
-  return 1
-}
 
 # wait_ready NAME PID URL LOG: until URL answers 2xx, or the process exits.
 wait_ready() {

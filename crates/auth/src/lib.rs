@@ -42,14 +42,21 @@ pub async fn serve(
     Ok(())
 }
 
+/// The document's description (`/api/openapi.json`).
+const DESCRIPTION: &str = "Accounts, passwords, JWT access tokens and rotating refresh tokens \
+(spec/auth.md). Public routes register, verify, log in and reset passwords; the caller's own account \
+takes a bearer token; the back office manages users with `X-API-Key` or an admin token, and the \
+notification service links Telegram chats with `X-API-Key`.";
+
 /// The complete HTTP application: routes, health and the shared layers.
 pub fn app(state: AppState) -> axum::Router {
     platform::service::application(
         SERVICE_NAME,
         &state.config.common,
-        routes::router(state.clone()),
+        platform::openapi::with_docs(SERVICE_NAME, DESCRIPTION, routes::router(state.clone())),
         &state.pool,
         state.redis.as_ref(),
         Default::default(),
+        platform::metrics::Sources::new(),
     )
 }

@@ -21,13 +21,18 @@ pub struct Device {
     pub ip: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenPair {
+    /// RS256 JWT (auth.md §3).
     pub access_token: String,
+    /// Opaque; presenting it again after a rotation revokes the whole session family.
     pub refresh_token: String,
+    #[schema(value_type = String, example = "Bearer")]
     pub token_type: &'static str,
+    /// Seconds until the access token expires.
     pub expires_in: i64,
+    /// Seconds until the refresh token expires.
     pub refresh_expires_in: i64,
 }
 
@@ -83,17 +88,38 @@ async fn pair(
     })
 }
 
-/// Runs argon2 off the async threads.
-pub async fn verify_password(plain: String, stored: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || password::verify(&plain, &stored))
+/// At most one argon2 run per core. Each run holds 19 MiB; unbounded, a burst of sign-ups ran
+/// one blocking thread per request and glibc kept every thread's 19 MiB arena (2.6 GB RSS after
+/// 20 concurrent registrations, bench/README.md), while the extra threads only shared the same
+/// cores. Waiting here costs no more time than waiting for a core.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs argon2 off the async threads, one run per core at a time.
+async fn run_argon2<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work)
         .await
         .map_err(AppError::internal)
 }
 
+pub async fn verify_password(plain: String, stored: String) -> Result<bool, AppError> {
+    run_argon2(move || password::verify(&plain, &stored)).await
+}
+
 pub async fn hash_password(plain: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || password::hash(&plain))
-        .await
-        .map_err(AppError::internal)?
+    run_argon2(move || password::hash(&plain))
+        .await?
         .map_err(AppError::internal)
 }
 

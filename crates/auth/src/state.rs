@@ -24,7 +24,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool) -> anyhow::Result<Self> {
-        Self::with_key_prefix(config, pool, "auth:")
+        let prefix = config.common.redis_namespace("auth");
+        Self::with_key_prefix(config, pool, &prefix)
     }
 
     /// `prefix` namespaces the Redis keys (tests use a unique one each).

@@ -241,6 +241,14 @@ async fn sixth_login_in_a_minute_is_limited_through_redis(pool: sqlx::PgPool) {
     )
     .await;
     let body = json!({"email": "customer@webrana.cloud", "password": "Customer123!"});
+    // Windows are wall-clock minutes: start early in one, so six slow (debug-build, loaded
+    // machine) logins cannot straddle two windows.
+    let second = time::OffsetDateTime::now_utc()
+        .unix_timestamp()
+        .rem_euclid(60);
+    if second > 40 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
     let mut last = None;
     for i in 0..5 {
         let response = app
@@ -381,4 +389,227 @@ async fn forgot_password_is_limited_per_email_not_per_ip(pool: sqlx::PgPool) {
         4,
         "the limited request issued no token"
     );
+}
+
+/// The `field` of every entry of `details.fields`, in order.
+fn error_fields(body: &Value) -> Vec<String> {
+    body["error"]["details"]["fields"]
+        .as_array()
+        .expect("details.fields")
+        .iter()
+        .map(|f| f["field"].as_str().expect("field").to_string())
+        .collect()
+}
+
+/// Asserts a `400 VALIDATION_ERROR` naming exactly `fields`, each as an unknown property.
+fn assert_unknown_query(status: StatusCode, body: &Value, fields: &[&str]) {
+    assert_error(status, body, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    assert_eq!(error_fields(body), fields, "{body}");
+    for f in body["error"]["details"]["fields"]
+        .as_array()
+        .expect("fields")
+    {
+        assert_eq!(f["message"], "properti tidak dikenal", "{body}");
+    }
+}
+
+/// Every row the routes below could write, as one comparable value.
+async fn snapshot(app: &TestApp) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in [
+        "users",
+        "refresh_tokens",
+        "verification_tokens",
+        "telegram_link_codes",
+    ] {
+        let sql = format!(
+            "SELECT coalesce(string_agg(t::text, '|' ORDER BY t::text), '') FROM {table} t"
+        );
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&app.pool)
+            .await
+            .expect("snapshot");
+        out.push(rows);
+    }
+    out
+}
+
+enum Cred<'a> {
+    Public,
+    Bearer(&'a str),
+    Key,
+}
+
+/// platform.md §4: a route without query parameters refuses any, naming each, before it acts.
+#[sqlx::test(migrator = "auth::MIGRATOR")]
+async fn login_with_an_unknown_query_parameter_opens_no_session(pool: sqlx::PgPool) {
+    let app = spawn(pool).await;
+    let before = snapshot(&app).await;
+    let credentials = json!({"email": "customer@webrana.cloud", "password": "Customer123!"});
+    let (status, body) = app
+        .post("/api/v1/auth/login?rememberMe=true", credentials.clone())
+        .await;
+    assert_unknown_query(status, &body, &["rememberMe"]);
+    assert!(body.get("data").is_none(), "no token pair: {body}");
+    let (status, body) = app
+        .post("/api/v1/auth/login?b=1&a=2&a=3", credentials.clone())
+        .await;
+    assert_unknown_query(status, &body, &["a", "b"]);
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "no refresh token, no lastLoginAt"
+    );
+
+    let (status, body) = app.post("/api/v1/auth/login", credentials).await;
+    assert_eq!(status, StatusCode::OK, "the same login without it: {body}");
+    assert_eq!(app.count("SELECT count(*) FROM refresh_tokens").await, 1);
+}
+
+#[sqlx::test(migrator = "auth::MIGRATOR")]
+async fn me_with_an_unknown_query_parameter_is_refused_after_authentication(pool: sqlx::PgPool) {
+    let app = spawn(pool).await;
+    let (access, _) = app.login("customer@webrana.cloud", "Customer123!").await;
+
+    let (status, body) = app.get_auth("/api/v1/auth/me?x=1", &access).await;
+    assert_unknown_query(status, &body, &["x"]);
+    let (status, body) = app.get_auth("/api/v1/auth/me", &access).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A request that was already wrong keeps its error: authentication is judged first.
+    let (status, body) = send(app.server.get("/api/v1/auth/me?x=1")).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
+    let (status, body) = app.get_auth("/api/v1/auth/me?x=1", "not-a-jwt").await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
+
+    let before = snapshot(&app).await;
+    let (status, body) = send(
+        app.server
+            .patch(
+                "/api/v1/auth/me?fullName=Ganti",
+                &json!({"fullName": "Ganti"}),
+            )
+            .bearer_auth(&access),
+    )
+    .await;
+    assert_unknown_query(status, &body, &["fullName"]);
+    assert_eq!(snapshot(&app).await, before, "the profile is unchanged");
+}
+
+#[sqlx::test(migrator = "auth::MIGRATOR")]
+async fn telegram_link_with_an_unknown_query_parameter_links_nothing(pool: sqlx::PgPool) {
+    let app = spawn(pool).await;
+    let (access, _) = app.login("customer@webrana.cloud", "Customer123!").await;
+    let (status, body) = app
+        .post_auth("/api/v1/auth/me/telegram/link-code", &access, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let code = body["data"]["code"].as_str().expect("code").to_string();
+    let link = json!({"code": code, "chatId": "555"});
+
+    let before = snapshot(&app).await;
+    let (status, body) = app
+        .post_key("/api/v1/internal/telegram/link?dryRun=true", link.clone())
+        .await;
+    assert_unknown_query(status, &body, &["dryRun"]);
+    // Without the key the request was already wrong: still 401.
+    let (status, body) = app
+        .post("/api/v1/internal/telegram/link?dryRun=true", link.clone())
+        .await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
+    assert_eq!(body["error"]["details"]["reason"], "API_KEY_MISSING");
+    let (status, body) = app
+        .post_key(
+            "/api/v1/internal/telegram/unlink?x=1",
+            json!({"chatId": "555"}),
+        )
+        .await;
+    assert_unknown_query(status, &body, &["x"]);
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "the code is unspent, no chat is linked"
+    );
+
+    let (status, body) = app.post_key("/api/v1/internal/telegram/link", link).await;
+    assert_eq!(status, StatusCode::OK, "the code still works: {body}");
+    assert_eq!(body["data"]["telegramChatId"], "555");
+}
+
+#[sqlx::test(migrator = "auth::MIGRATOR")]
+async fn every_route_without_query_parameters_refuses_them(pool: sqlx::PgPool) {
+    let app = spawn(pool).await;
+    let (access, refresh) = app.login("customer@webrana.cloud", "Customer123!").await;
+    let user = format!("/api/v1/internal/users/{CUSTOMER_ID}");
+    let status_path = format!("{user}/status");
+    let routes: Vec<(&str, &str, Cred)> = vec![
+        ("POST", "/api/v1/auth/register", Cred::Public),
+        ("POST", "/api/v1/auth/verify-email", Cred::Public),
+        ("POST", "/api/v1/auth/resend-verification", Cred::Public),
+        ("POST", "/api/v1/auth/login", Cred::Public),
+        ("POST", "/api/v1/auth/refresh", Cred::Public),
+        ("POST", "/api/v1/auth/logout", Cred::Public),
+        ("POST", "/api/v1/auth/forgot-password", Cred::Public),
+        ("POST", "/api/v1/auth/reset-password", Cred::Public),
+        ("POST", "/api/v1/auth/logout-all", Cred::Bearer(&access)),
+        (
+            "POST",
+            "/api/v1/auth/change-password",
+            Cred::Bearer(&access),
+        ),
+        ("GET", "/api/v1/auth/me", Cred::Bearer(&access)),
+        ("PATCH", "/api/v1/auth/me", Cred::Bearer(&access)),
+        ("PUT", "/api/v1/auth/me/telegram", Cred::Bearer(&access)),
+        ("DELETE", "/api/v1/auth/me/telegram", Cred::Bearer(&access)),
+        (
+            "POST",
+            "/api/v1/auth/me/telegram/link-code",
+            Cred::Bearer(&access),
+        ),
+        ("POST", "/api/v1/internal/users", Cred::Key),
+        ("GET", &user, Cred::Key),
+        ("PATCH", &status_path, Cred::Key),
+        ("POST", "/api/v1/internal/telegram/link", Cred::Key),
+        ("POST", "/api/v1/internal/telegram/unlink", Cred::Key),
+    ];
+    let before = snapshot(&app).await;
+    for (method, path, cred) in &routes {
+        let url = format!("{path}?unknownParam=1");
+        let empty = json!({});
+        let req = match *method {
+            "GET" => app.server.get(&url),
+            "POST" => app.server.post(&url, &empty),
+            "PATCH" => app.server.patch(&url, &empty),
+            "PUT" => app.server.put(&url, &empty),
+            "DELETE" => app.server.delete(&url),
+            other => unreachable!("{other}"),
+        };
+        let req = match cred {
+            Cred::Public => req,
+            Cred::Bearer(token) => req.bearer_auth(token),
+            Cred::Key => req.header("x-api-key", platform::testing::TEST_API_KEY),
+        };
+        let (status, body) = send(req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}: {body}");
+        assert_unknown_query(status, &body, &["unknownParam"]);
+    }
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "no session ended, no code issued"
+    );
+    let (status, body) = app
+        .post("/api/v1/auth/refresh", json!({"refreshToken": refresh}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "logout-all did not run: {body}");
+
+    // The one route with query parameters still takes them and still refuses others.
+    let (status, body) = app
+        .get_key("/api/v1/internal/users?page=1&limit=5&role=customer")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .get_key("/api/v1/internal/users?page=1&unknownParam=1")
+        .await;
+    assert_unknown_query(status, &body, &["unknownParam"]);
 }

@@ -41,14 +41,21 @@ pub async fn serve(
     Ok(())
 }
 
+/// The document's description (`/api/openapi.json`).
+const DESCRIPTION: &str = "VPS plans with per-duration pricing and promos, images, and coupons \
+(spec/catalog.md). The public routes need no credentials (coupon validation optionally takes a \
+bearer token or `X-API-Key`); the admin routes take `X-API-Key` or an admin token; redeem and \
+release are for the order service and take `X-API-Key` only.";
+
 /// The complete HTTP application: routes, health and the shared layers.
 pub fn app(state: AppState) -> axum::Router {
     platform::service::application(
         SERVICE_NAME,
         &state.config.common,
-        routes::router(state.clone()),
+        platform::openapi::with_docs(SERVICE_NAME, DESCRIPTION, routes::router(state.clone())),
         &state.pool,
         state.redis.as_ref(),
         Default::default(),
+        platform::metrics::Sources::new(),
     )
 }

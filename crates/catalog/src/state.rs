@@ -23,7 +23,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool) -> anyhow::Result<Self> {
-        Self::with_key_prefix(config, pool, "catalog:")
+        let prefix = config.common.redis_namespace("catalog");
+        Self::with_key_prefix(config, pool, &prefix)
     }
 
     /// `prefix` namespaces the Redis keys (tests use a unique one each).

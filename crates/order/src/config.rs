@@ -2,7 +2,7 @@
 //! worker, the job worker and the notification client.
 
 use digitalocean::DigitalOceanSettings;
-use platform::config::{CommonConfig, Env, Secret, ServiceEndpoint};
+use platform::config::{CommonConfig, Env, ServiceEndpoint};
 use platform::crypto::SecretCipher;
 
 pub const DEFAULT_PORT: u16 = 3003;
@@ -69,7 +69,7 @@ impl Config {
             notification_max_attempts: env.ranged_or("NOTIFICATION_MAX_ATTEMPTS", 30, 1, 100_000),
             job_poll_interval_ms: env.ranged_or("JOB_POLL_INTERVAL_MS", 1000, 1, 3_600_000),
             job_lease_seconds: env.ranged_or("JOB_LEASE_SECONDS", 60, 1, 86_400),
-            credentials: read_cipher(env),
+            credentials: env.cipher("CREDENTIALS_ENCRYPTION_KEY"),
             common,
         }
     }
@@ -80,23 +80,6 @@ impl Config {
         let config = Self::read(&mut env);
         env.finish()?;
         Ok(config)
-    }
-}
-
-/// `CREDENTIALS_ENCRYPTION_KEY`: required, 64 hex characters (32 bytes). A problem is listed
-/// in `env`; the returned placeholder is never used because `finish` then fails.
-fn read_cipher(env: &mut Env) -> SecretCipher {
-    let raw = Secret::new(env.required("CREDENTIALS_ENCRYPTION_KEY"));
-    let text = raw.expose().trim();
-    let valid = text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
-    match SecretCipher::from_hex(text) {
-        Ok(cipher) if valid => cipher,
-        _ => {
-            if !text.is_empty() {
-                env.problem("CREDENTIALS_ENCRYPTION_KEY must be 64 hex characters (32 bytes)");
-            }
-            SecretCipher::from_hex(&"0".repeat(64)).expect("a 32-byte placeholder key is valid")
-        }
     }
 }
 

@@ -122,6 +122,11 @@ pub fn spawn_workers(
     Ok(Workers { provisioning, jobs })
 }
 
+/// The document's description (`/api/openapi.json`).
+const DESCRIPTION: &str = "Priced orders, payment status and VPS provisioning (spec/order.md). \
+Customers create and read their own orders with a bearer token; billing and the back office \
+use the internal routes with `X-API-Key` or an admin token.";
+
 /// The complete HTTP application: routes, health and the shared layers.
 pub fn app(state: AppState) -> axum::Router {
     let mut checks = Vec::new();
@@ -153,12 +158,16 @@ pub fn app(state: AppState) -> axum::Router {
     platform::service::application(
         SERVICE_NAME,
         &state.config.common,
-        routes::router(state.clone()),
+        platform::openapi::with_docs(SERVICE_NAME, DESCRIPTION, routes::router(state.clone())),
         &state.pool,
         state.redis.as_ref(),
         platform::service::HealthExtras {
             checks,
             liveness: Some(liveness),
         },
+        platform::metrics::Sources::new().with(platform::jobs::QueueDepth::new(
+            state.pool.clone(),
+            &crate::queues::QUEUE_NAMES,
+        )),
     )
 }

@@ -13,6 +13,13 @@ pub const COUPON_RELEASE: QueueSpec = QueueSpec::new("coupon-release");
 /// The payment deadline of an unpaid order (§8.3).
 pub const PAYMENT_TIMEOUT: QueueSpec = QueueSpec::new("payment-timeout");
 
+/// Every queue of this service, in the order `GET …/queues` lists them.
+pub const QUEUE_NAMES: [&str; 3] = [
+    NOTIFICATIONS.name,
+    COUPON_RELEASE.name,
+    PAYMENT_TIMEOUT.name,
+];
+
 /// Dedupe keys: one fact, one job.
 pub fn guard_key(order_id: uuid::Uuid) -> String {
     format!("COUPON_GUARD:{order_id}")

@@ -33,7 +33,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool) -> anyhow::Result<Self> {
-        Self::with_key_prefix(config, pool, "order:")
+        let prefix = config.common.redis_namespace("order");
+        Self::with_key_prefix(config, pool, &prefix)
     }
 
     /// `prefix` namespaces the Redis keys (tests use a unique one each).

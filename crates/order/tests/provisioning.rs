@@ -401,6 +401,28 @@ async fn an_errored_droplet_fails_and_an_admin_retry_builds_a_new_one(pool: PgPo
     assert_ne!(h.task_text(&id, "droplet_id").await, Some(first));
     assert_eq!(droplet_count(&h.sim_droplets().await), 2);
     h.wait_notification("VPS_ACTIVE").await;
+
+    // Both ends are counted for /metrics (at least: `cargo test` shares the process-wide
+    // counters between the tests of this file).
+    let text = h
+        .app
+        .server
+        .get("/metrics")
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    for series in [
+        "provisioning_outcomes_total{outcome=\"failed\",error_code=\"DROPLET_ERRORED\"}",
+        "provisioning_outcomes_total{outcome=\"active\",error_code=\"none\"}",
+    ] {
+        let count = text
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().parse::<f64>().ok());
+        assert!(count.is_some_and(|c| c >= 1.0), "{series} in\n{text}");
+    }
 }
 
 #[sqlx::test(migrator = "order::MIGRATOR")]

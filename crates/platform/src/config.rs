@@ -131,6 +131,25 @@ impl Env {
             .unwrap_or_default()
     }
 
+    /// A required 32-byte AES key given as 64 hex characters (`CREDENTIALS_ENCRYPTION_KEY`),
+    /// as the cipher it builds. A problem is recorded; the placeholder then returned is never
+    /// used because [`Env::finish`] fails.
+    pub fn cipher(&mut self, name: &str) -> crate::crypto::SecretCipher {
+        use crate::crypto::SecretCipher;
+        let raw = Secret::new(self.required(name));
+        let text = raw.expose().trim();
+        let valid = text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
+        match SecretCipher::from_hex(text) {
+            Ok(cipher) if valid => cipher,
+            _ => {
+                if !text.is_empty() {
+                    self.problem(format!("{name} must be 64 hex characters (32 bytes)"));
+                }
+                SecretCipher::from_hex(&"0".repeat(64)).expect("a 32-byte placeholder key is valid")
+            }
+        }
+    }
+
     pub fn finish(self) -> Result<(), ConfigError> {
         if self.problems.is_empty() {
             Ok(())
@@ -271,6 +290,10 @@ pub struct CommonConfig {
     pub jwt: JwtSettings,
     pub trusted_proxy_hops: usize,
     pub redis_url: Option<Secret>,
+    /// `REDIS_KEY_PREFIX`: put before every key this service writes, so that two platforms
+    /// (a staging and a test one, or parallel test runs) can share one Redis without reading
+    /// each other's caches, rate limits and locks. Empty by default.
+    pub redis_key_prefix: String,
     pub rate_limit_enabled: bool,
     pub rate_limit_user_per_min: u32,
     pub cors_origins: Vec<String>,
@@ -297,6 +320,14 @@ impl CommonConfig {
                 "LOG_LEVEL={log_level:?} must be debug, info, warn or error"
             ));
         }
+        let redis_key_prefix = env.string_or("REDIS_KEY_PREFIX", "");
+        if redis_key_prefix.chars().count() > 64
+            || redis_key_prefix
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            env.problem("REDIS_KEY_PREFIX must be at most 64 characters without spaces");
+        }
         let cors_origins = env.list("CORS_ORIGINS");
         if app_env.is_production() && cors_origins.iter().any(|o| o == "*") {
             env.problem("CORS_ORIGINS may not contain a wildcard in production");
@@ -311,10 +342,18 @@ impl CommonConfig {
             jwt: JwtSettings::read(env, app_env),
             trusted_proxy_hops: env.ranged_or("TRUSTED_PROXY_HOPS", 0, 0, 16),
             redis_url: env.optional("REDIS_URL").map(Secret::new),
+            redis_key_prefix,
             rate_limit_enabled: env.bool_or("RATE_LIMIT_ENABLED", true),
             rate_limit_user_per_min: env.ranged_or("RATE_LIMIT_USER_PER_MIN", 100, 1, 1_000_000),
             cors_origins,
         }
+    }
+}
+
+impl CommonConfig {
+    /// The namespace of `service`'s Redis keys: `REDIS_KEY_PREFIX` followed by `service:`.
+    pub fn redis_namespace(&self, service: &str) -> String {
+        format!("{}{service}:", self.redis_key_prefix)
     }
 }
 
@@ -361,6 +400,26 @@ mod tests {
         assert_eq!(cfg.database_max_connections, 10);
         assert_eq!(cfg.jwt.issuer, "webrana-cloud");
         assert!(cfg.rate_limit_enabled);
+        assert_eq!(cfg.redis_namespace("auth"), "auth:");
+    }
+
+    #[test]
+    fn the_redis_key_prefix_leads_every_namespace_and_must_be_one_word() {
+        let mut pairs = base();
+        pairs.push(("REDIS_KEY_PREFIX", "staging:".into()));
+        let mut env = Env::from_pairs(pairs);
+        let cfg = CommonConfig::read(&mut env, 3005);
+        env.finish().expect("valid");
+        assert_eq!(cfg.redis_namespace("notif"), "staging:notif:");
+
+        for bad in ["two words", &"p".repeat(65)] {
+            let mut pairs = base();
+            pairs.push(("REDIS_KEY_PREFIX", bad.to_string()));
+            let mut env = Env::from_pairs(pairs);
+            let _ = CommonConfig::read(&mut env, 3005);
+            let err = env.finish().expect_err(bad);
+            assert!(err.to_string().contains("REDIS_KEY_PREFIX"), "{err}");
+        }
     }
 
     #[test]

@@ -117,6 +117,11 @@ impl JsonFields {
 
     pub fn opt_string(&mut self, name: &str) -> Option<String> {
         match self.take(name)? {
+            Value::String(s) if s.contains('\0') => {
+                let path = self.path(name);
+                self.problems.add(path.clone(), nul_message(&path));
+                None
+            }
             Value::String(s) => Some(s),
             _ => {
                 self.wrong_type(name, "teks");
@@ -252,6 +257,12 @@ impl JsonFields {
     }
 }
 
+/// PostgreSQL text cannot hold U+0000: a NUL in a string would fail the query (a 500) wherever the
+/// value is stored or used as a filter, so both readers refuse it up front.
+fn nul_message(field: &str) -> String {
+    format!("{field} tidak boleh berisi karakter NUL")
+}
+
 /// Parses a body already read as bytes (used by [`StrictJson`] and by handlers that also need the
 /// raw bytes).
 pub fn parse_json_body<T: FromJson>(bytes: &[u8]) -> Result<T, AppError> {
@@ -336,12 +347,18 @@ impl QueryFields {
     /// The last value given for `name`; empty values count as absent.
     pub fn string(&mut self, name: &str) -> Option<String> {
         self.read.insert(name.to_string());
-        self.pairs
+        let value = self
+            .pairs
             .iter()
             .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
+            .filter(|v| !v.is_empty())?;
+        if value.contains('\0') {
+            self.problem(name, nul_message(name));
+            return None;
+        }
+        Some(value)
     }
 
     pub fn problem(&mut self, field: &str, message: impl Into<String>) {
@@ -423,6 +440,32 @@ pub struct NoQuery;
 impl FromQuery for NoQuery {
     fn from_query(_: &mut QueryFields) -> Option<Self> {
         Some(NoQuery)
+    }
+}
+
+/// The optional `{"reason": …}` body of back-office actions (cancel, expire, retry), at most
+/// 500 characters; the body itself may be empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonBody(pub Option<String>);
+
+impl FromJson for ReasonBody {
+    fn from_json(f: &mut JsonFields) -> Option<Self> {
+        let reason = f.opt_string("reason");
+        if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+            f.problem("reason", "reason maksimal 500 karakter");
+            return None;
+        }
+        Some(ReasonBody(reason))
+    }
+}
+
+/// An empty (or `{}`) body: any property is unknown.
+#[derive(Debug, Clone, Copy)]
+pub struct NoBody;
+
+impl FromJson for NoBody {
+    fn from_json(_: &mut JsonFields) -> Option<Self> {
+        Some(NoBody)
     }
 }
 
@@ -537,6 +580,17 @@ mod tests {
             parse_json_body::<Sample>(b"[1]").expect_err("array").code,
             "VALIDATION_ERROR"
         );
+    }
+
+    #[test]
+    fn a_nul_character_is_a_validation_error_in_bodies_and_queries() {
+        let body = json!({"name": "Bu\u{0}di", "id": "6f0429ea-4344-496d-bd40-1f4e47a6220c"});
+        let err = parse_json_body::<Sample>(body.to_string().as_bytes()).expect_err("NUL");
+        assert_eq!(fields_of(err), vec!["name"]);
+        let mut q = QueryFields::parse("userId=a%00b").expect("parse");
+        let user = q.string("userId");
+        assert_eq!(user, None);
+        assert_eq!(fields_of(q.finish(user).expect_err("NUL")), vec!["userId"]);
     }
 
     #[test]

@@ -6,10 +6,10 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use futures::future::BoxFuture;
 use serde_json::{Map, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::ratelimit::RedisHandle;
 
@@ -52,7 +52,7 @@ impl Check {
 }
 
 #[derive(Clone)]
-struct HealthState {
+pub(crate) struct HealthState {
     service: &'static str,
     checks: Arc<Vec<Check>>,
     liveness: Option<Liveness>,
@@ -73,16 +73,46 @@ pub fn routes_with_liveness(
     checks: Vec<Check>,
     liveness: Option<Liveness>,
 ) -> Router {
-    Router::new()
-        .route("/health", get(live))
-        .route("/health/ready", get(ready))
-        .with_state(HealthState {
-            service,
-            checks: Arc::new(checks),
-            liveness,
-        })
+    let (router, _) = documented_routes().split_for_parts();
+    router.with_state(HealthState {
+        service,
+        checks: Arc::new(checks),
+        liveness,
+    })
 }
 
+/// The health routes with their documentation (the document needs no state).
+pub(crate) fn documented_routes() -> OpenApiRouter<HealthState> {
+    OpenApiRouter::new()
+        .routes(routes!(live))
+        .routes(routes!(ready))
+}
+
+/// `{"status", "service", "timestamp"}` of `GET /health`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct LiveBody {
+    /// `ok`, or `unavailable` when a background loop stopped.
+    status: String,
+    service: String,
+    timestamp: String,
+}
+
+/// `{"status", "checks": {name: "up"|"down"}}` of `GET /health/ready`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ReadyBody {
+    status: String,
+    #[schema(value_type = Object)]
+    checks: (),
+}
+
+/// Liveness: the process and its background loops run (platform.md §8).
+#[utoipa::path(get, path = "/health", tag = "health",
+    responses(
+        (status = 200, description = "Alive", body = LiveBody),
+        (status = 503, description = "A background loop stopped; restart the process", body = LiveBody),
+    ))]
 async fn live(State(state): State<HealthState>) -> Response {
     let alive = state.liveness.as_ref().is_none_or(|alive| alive());
     let status = if alive {
@@ -98,6 +128,12 @@ async fn live(State(state): State<HealthState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// Readiness: every required dependency (PostgreSQL, Redis when it holds the limits, …) answers.
+#[utoipa::path(get, path = "/health/ready", tag = "health",
+    responses(
+        (status = 200, description = "Ready", body = ReadyBody),
+        (status = 503, description = "A required dependency is down", body = ReadyBody),
+    ))]
 async fn ready(State(state): State<HealthState>) -> Response {
     let results = futures::future::join_all(state.checks.iter().map(|check| async move {
         let up = tokio::time::timeout(Duration::from_secs(2), (check.probe)())

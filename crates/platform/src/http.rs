@@ -1,6 +1,6 @@
-//! The HTTP shell every service shares: request ids, client IPs, the access log, security
-//! headers, CORS, the 1 MiB body limit, envelopes for axum's own failures, success envelopes and
-//! graceful serving (platform.md §2, §4, §7, §9, §11, §12).
+//! The HTTP shell every service shares: request ids, client IPs, the access log and request
+//! metrics, security headers, CORS, the 1 MiB body limit, envelopes for axum's own failures,
+//! success envelopes and graceful serving (platform.md §2, §4, §7, §9, §11, §12).
 
 use std::future::IntoFuture;
 use std::net::{IpAddr, SocketAddr};
@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -141,6 +141,8 @@ async fn request_context(
     req.extensions_mut().insert(ctx.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // Present because this layer wraps each route (`Router::layer`); absent for the fallback.
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let authenticated = req.headers().contains_key(header::AUTHORIZATION)
         || req.headers().contains_key("x-api-key");
 
@@ -159,8 +161,20 @@ async fn request_context(
         }
     }
 
+    let elapsed = started.elapsed();
+    crate::metrics::record_request(
+        settings.service_name,
+        &method,
+        route.as_ref().map(MatchedPath::as_str),
+        response.status(),
+        elapsed,
+    );
+    // Lets an in-process caller (the document/router parity tests) see which route answered.
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
     let status = response.status().as_u16();
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
     let actor = ctx.actor().unwrap_or_else(|| "anonymous".into());
     span.in_scope(|| {
         tracing::info!(
@@ -186,11 +200,11 @@ fn set_security_headers(headers: &mut HeaderMap, app_env: AppEnv, authenticated:
             "default-src 'none'; frame-ancestors 'none'",
         ),
     ];
+    // A route may set its own policy (Swagger UI needs scripts); the strict one is the default.
     for (name, value) in fixed {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+        headers
+            .entry(HeaderName::from_static(name))
+            .or_insert(HeaderValue::from_static(value));
     }
     if authenticated {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -10,6 +10,8 @@ pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod keys;
+pub mod metrics;
+pub mod openapi;
 pub mod pagination;
 pub mod ratelimit;
 pub mod service;

@@ -48,7 +48,7 @@ impl PageQuery {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PageMeta {
     pub page: u32,
@@ -70,7 +70,7 @@ impl PageMeta {
 }
 
 /// `200 {"data": [...], "meta": {...}}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Paginated<T> {
     pub data: Vec<T>,
     pub meta: PageMeta,

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::config::CommonConfig;
 use crate::health::{Check, Liveness, routes_with_liveness};
 use crate::http::{HttpSettings, finish_router};
+use crate::metrics::Sources;
 use crate::ratelimit::RedisHandle;
 
 /// Connects to `DATABASE_URL` and applies the service's migrations (platform.md §12: before the
@@ -43,8 +44,9 @@ pub struct HealthExtras {
 }
 
 /// The complete HTTP application: the service's routes, `/health` and `/health/ready` (PostgreSQL,
-/// Redis as a required check when it holds the rate limits, plus `extras`), and the shared
-/// layers of [`finish_router`].
+/// Redis as a required check when it holds the rate limits, plus `extras`), `/metrics` (the
+/// process-wide families plus `metrics`' scrape-time collectors), and the shared layers of
+/// [`finish_router`].
 pub fn application(
     service_name: &'static str,
     common: &CommonConfig,
@@ -52,6 +54,7 @@ pub fn application(
     pool: &PgPool,
     redis: Option<&RedisHandle>,
     extras: HealthExtras,
+    metrics: Sources,
 ) -> Router {
     let mut checks = vec![Check::postgres(pool.clone())];
     if let Some(redis) = redis {
@@ -60,7 +63,9 @@ pub fn application(
     }
     checks.extend(extras.checks);
     finish_router(
-        routes.merge(routes_with_liveness(service_name, checks, extras.liveness)),
+        routes
+            .merge(routes_with_liveness(service_name, checks, extras.liveness))
+            .merge(crate::metrics::router(metrics)),
         HttpSettings {
             service_name,
             app_env: common.app_env,

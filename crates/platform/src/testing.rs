@@ -87,9 +87,13 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn spawn(router: Router) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        Self::spawn_on("127.0.0.1:0".parse().expect("address"), router).await
+    }
+
+    /// On a given address, e.g. the port of a stopped server, so a restarted stand-in is found
+    /// where its callers expect it.
+    pub async fn spawn_on(addr: SocketAddr, router: Router) -> Self {
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let task = tokio::spawn(async move {
             let _ = axum::serve(
@@ -150,10 +154,12 @@ pub struct Recorded {
 struct FakeState {
     requests: Arc<Mutex<Vec<Recorded>>>,
     response: Arc<Mutex<(u16, Value)>>,
+    /// Answers for particular paths, over the default `response`.
+    by_path: Arc<Mutex<std::collections::HashMap<String, (u16, Value)>>>,
 }
 
 /// An HTTP stand-in for another service or a third party: answers every request with the
-/// configured status and body and records it.
+/// configured status and body (or the one set for its path) and records it.
 pub struct FakeService {
     pub server: TestServer,
     state: FakeState,
@@ -164,6 +170,7 @@ impl FakeService {
         let state = FakeState {
             requests: Arc::new(Mutex::new(Vec::new())),
             response: Arc::new(Mutex::new((status, body))),
+            by_path: Arc::default(),
         };
         let router = Router::new().fallback(record).with_state(state.clone());
         Self {
@@ -182,12 +189,27 @@ impl FakeService {
         }
     }
 
+    /// The answer for requests to `path` (any method), over the default one.
+    pub fn respond_to(&self, path: &str, status: u16, body: Value) {
+        if let Ok(mut r) = self.state.by_path.lock() {
+            r.insert(path.to_owned(), (status, body));
+        }
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.state
             .requests
             .lock()
             .map(|r| r.clone())
             .unwrap_or_default()
+    }
+
+    /// The requests received for `path`.
+    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 }
 
@@ -207,15 +229,49 @@ async fn record(
             body,
         });
     }
-    let (status, body) = state
-        .response
+    let for_path = state
+        .by_path
         .lock()
-        .map(|r| r.clone())
-        .unwrap_or((500, Value::Null));
+        .ok()
+        .and_then(|m| m.get(uri.path()).cloned());
+    let (status, body) = match for_path {
+        Some(answer) => answer,
+        None => state
+            .response
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or((500, Value::Null)),
+    };
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         axum::Json(body),
     )
+}
+
+/// Sends a request and returns its status and JSON body (a non-JSON body as a string).
+pub async fn send(req: reqwest::RequestBuilder) -> (reqwest::StatusCode, Value) {
+    let response = req.send().await.expect("request");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+/// Asserts the error envelope: the status, the code and a non-empty (Indonesian) message.
+pub fn assert_error(
+    status: reqwest::StatusCode,
+    body: &Value,
+    expected: reqwest::StatusCode,
+    code: &str,
+) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 /// A port nothing listens on, for "the other service is down" tests.
@@ -277,4 +333,165 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
     }
+}
+
+/// The document a service serves at `/api/openapi.json` and its router agree: every documented
+/// operation is answered by the very route it documents (matched template and method), not by
+/// the fallback or a 405. Requests carry no credentials, so no handler changes anything.
+pub async fn assert_document_matches_router(app: Router) {
+    use axum::body::Body;
+    use axum::extract::MatchedPath;
+    use tower::ServiceExt;
+
+    let response = app
+        .clone()
+        .oneshot(
+            axum::http::Request::get(crate::openapi::DOCUMENT_PATH)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), 200, "the document is served");
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("document body");
+    let doc: Value = serde_json::from_slice(&bytes).expect("the document is JSON");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(!paths.is_empty(), "the document lists routes");
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    for reference in refs {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{reference} is referenced but not defined"
+        );
+    }
+    let mut operation_ids = std::collections::HashSet::new();
+    for (path, item) in paths {
+        let uri = fill_path_params(path);
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} documents its responses"
+            );
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                operation_ids.insert(id.clone()),
+                "operationId {id} of {method} {path} is not unique"
+            );
+            let request = axum::http::Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri)
+                .header("content-type", "application/json")
+                .body(Body::from("{}"))
+                .expect("request");
+            let response = app.clone().oneshot(request).await.expect("infallible");
+            let matched = response
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|m| m.as_str().to_owned());
+            assert_ne!(response.status(), 405, "{method} {path} is routed");
+            assert_eq!(
+                matched.as_deref(),
+                Some(path.as_str()),
+                "{method} {path} is answered by its own route"
+            );
+        }
+    }
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(inner, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// The other direction: the files (or directories) of a crate that build its router register
+/// routes only through `routes!` (which documents them), never with a bare `.route(` or their own
+/// `Router`. E.g. `assert_routes_are_documented(env!("CARGO_MANIFEST_DIR"), &["src/routes"])`.
+pub fn assert_routes_are_documented(crate_dir: &str, sources: &[&str]) {
+    let root = std::path::Path::new(crate_dir);
+    let mut files: Vec<_> = sources.iter().map(|s| root.join(s)).collect();
+    let mut checked = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).expect("routes dir") {
+                files.push(entry.expect("dir entry").path());
+            }
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path)
+            .expect("source")
+            .replace("OpenApiRouter", "");
+        for needle in [".route(", "Router::new()", ".route_service("] {
+            assert!(
+                !source.contains(needle),
+                "{} registers a route outside the document ({needle})",
+                path.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no route modules found in {sources:?}");
+}
+
+/// `/api/v1/orders/{id}` → `/api/v1/orders/00000000-0000-4000-8000-000000000000`: a value that
+/// every path parameter's matcher accepts.
+fn fill_path_params(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str("00000000-0000-4000-8000-000000000000");
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Asserts that every JSON request body the document names is closed with
+/// `additionalProperties: false` — the strict readers refuse unknown properties (platform.md §4)
+/// — except the schemas in `open`; returns how many were checked.
+pub fn assert_request_bodies_are_closed(doc: &Value, open: &[&str]) -> usize {
+    let schemas = &doc["components"]["schemas"];
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(name) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            else {
+                continue;
+            };
+            if open.contains(&name) {
+                continue;
+            }
+            assert_eq!(
+                schemas[name]["additionalProperties"],
+                Value::Bool(false),
+                "{method} {path}: {name} is open"
+            );
+            checked += 1;
+        }
+    }
+    checked
 }

@@ -838,7 +838,8 @@ async fn an_attempt_is_abandoned_before_its_lease_expires(pool: PgPool) {
 #[sqlx::test(migrations = "./migrations")]
 async fn a_stale_worker_cannot_overwrite_the_next_attempt(pool: PgPool) {
     let id = enqueue_committed(&pool, NewJob::new(&FAST, "a", json!({}))).await;
-    let lease = Duration::from_millis(100);
+    // Long enough that the second claim surely falls inside it on a loaded machine.
+    let lease = Duration::from_millis(600);
 
     let first = store::claim(&pool, FAST.name, "stale", lease, 5)
         .await
@@ -854,7 +855,7 @@ async fn a_stale_worker_cannot_overwrite_the_next_attempt(pool: PgPool) {
         "leased"
     );
 
-    sleep(Duration::from_millis(250)).await;
+    sleep(lease + Duration::from_millis(250)).await;
     let second = store::claim(&pool, FAST.name, "fresh", Duration::from_secs(5), 5)
         .await
         .expect("claim");
@@ -907,7 +908,7 @@ async fn a_stale_worker_cannot_overwrite_the_next_attempt(pool: PgPool) {
             .len(),
         1
     );
-    sleep(Duration::from_millis(250)).await;
+    sleep(lease + Duration::from_millis(250)).await;
     assert!(
         store::claim(&pool, FAST.name, "fresh", lease, 5)
             .await
@@ -1188,6 +1189,15 @@ async fn purge_dead_deletes_dead_jobs_optionally_by_age(pool: PgPool) {
     );
     assert!(row(&pool, old).await.is_none());
     assert!(row(&pool, recent).await.is_some());
+
+    // Any age past the oldest representable instant keeps everything (found by scripts/fuzz.sh:
+    // `olderThanDays=2147483648` used to fail the query with "interval out of range").
+    for days in [i64::from(u32::MAX), i64::MAX] {
+        let purged = jobs::purge_dead(&pool, "fast", Some(days))
+            .await
+            .expect("a huge age is not an error");
+        assert!(purged.is_empty(), "{days}");
+    }
 
     let purged = jobs::purge_dead(&pool, "fast", None).await.expect("purge");
     assert_eq!(

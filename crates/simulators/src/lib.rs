@@ -3,7 +3,11 @@
 //! random values from a seedable generator, delays configurable down to zero, and control
 //! routes under `/_sim/` that the real systems do not have.
 //!
-//! For now: [`digitalocean`] (integrations.md §2.6).
+//! [`digitalocean`] (integrations.md §2.6), [`tripay`] (§1.7), [`telegram`] (§3) and the
+//! [`smtp`] sink (§4.4).
 
 pub mod digitalocean;
 pub mod rng;
+pub mod smtp;
+pub mod telegram;
+pub mod tripay;

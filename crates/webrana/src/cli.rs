@@ -47,12 +47,27 @@ pub enum Simulator {
     /// DigitalOcean API v2 (droplets boot after SIM_ACTIVE_AFTER_SECONDS; `sim:*` tags inject faults)
     #[value(name = "digitalocean")]
     DigitalOcean,
+    /// Tripay payment gateway (API under /api-sandbox, a checkout page per transaction that sends
+    /// signed callbacks; TRIPAY_* credentials, SIM_CALLBACK_RETRY_SECONDS)
+    #[value(name = "tripay")]
+    Tripay,
+    /// SMTP sink: accepts every message on SIM_SMTP_PORT (2525) and shows the mailbox over HTTP
+    /// (PORT) at /mailbox and /_sim/messages
+    #[value(name = "smtp")]
+    Smtp,
+    /// Telegram Bot API (getMe, sendMessage, getUpdates for SIM_TELEGRAM_TOKEN) with the messages
+    /// sent at /inbox and /_sim/messages; /_sim/updates writes to the bot as a user
+    #[value(name = "telegram")]
+    Telegram,
 }
 
 impl Simulator {
     pub const fn label(self) -> &'static str {
         match self {
             Simulator::DigitalOcean => "digitalocean-simulator",
+            Simulator::Tripay => "tripay-simulator",
+            Simulator::Smtp => "smtp-sink",
+            Simulator::Telegram => "telegram-simulator",
         }
     }
 
@@ -60,6 +75,17 @@ impl Simulator {
     pub const fn default_port(self) -> u16 {
         match self {
             Simulator::DigitalOcean => 3101,
+            Simulator::Tripay => 3102,
+            Simulator::Smtp => 3103,
+            Simulator::Telegram => simulators::telegram::DEFAULT_PORT,
+        }
+    }
+
+    /// A port variable of the simulator's own, read before `PORT`.
+    pub const fn port_var(self) -> Option<&'static str> {
+        match self {
+            Simulator::Telegram => Some("SIM_TELEGRAM_PORT"),
+            _ => None,
         }
     }
 }
@@ -70,7 +96,8 @@ pub struct SimulateArgs {
     #[arg(value_enum)]
     pub simulator: Simulator,
 
-    /// Address to listen on; the port comes from PORT (digitalocean: 3101)
+    /// Address to listen on; the port comes from PORT (digitalocean: 3101, tripay: 3102, smtp: 3103,
+    /// telegram: SIM_TELEGRAM_PORT, else 3104)
     #[arg(
         long,
         env = "WEBRANA_HOST",
@@ -89,13 +116,14 @@ pub enum Service {
     Catalog,
     /// Orders and provisioning on DigitalOcean (port 3003)
     Order,
-    /// Invoices and payments through Tripay (port 3004, not built yet)
+    /// Invoices and payments through Tripay (port 3004)
     Billing,
-    /// E-mail and Telegram delivery (port 3005, not built yet)
+    /// E-mail and Telegram delivery (port 3005)
     Notification,
 }
 
 impl Service {
+    #[cfg(test)]
     pub const ALL: [Service; 5] = [
         Service::Auth,
         Service::Catalog,
@@ -156,12 +184,6 @@ impl Service {
             Service::Billing => None,
             Service::Notification => Some("NOTIFICATION_SERVICE_BASE_URL"),
         }
-    }
-
-    /// Whether this binary contains the service yet. Flip it when a service crate lands; `serve`,
-    /// `migrate`, `seed` and `dev` all follow from here and from the match arms in `serve.rs`.
-    pub const fn is_built(self) -> bool {
-        matches!(self, Service::Auth | Service::Catalog | Service::Order)
     }
 }
 
@@ -248,6 +270,25 @@ pub struct DevArgs {
     /// Never start PostgreSQL or Redis; fail if they are not already running
     #[arg(long, env = "WEBRANA_DEV_NO_START_DEPS")]
     pub no_start_deps: bool,
+
+    /// Added to every port (3001…, 3101…, the SMTP sink's 2525), to run a second platform beside
+    /// the first (the journey tests do)
+    #[arg(
+        long,
+        env = "WEBRANA_DEV_PORT_OFFSET",
+        default_value_t = 0,
+        value_name = "N"
+    )]
+    pub port_offset: u16,
+
+    /// Databases are named <PREFIX>_auth … <PREFIX>_notification
+    #[arg(
+        long,
+        env = "WEBRANA_DEV_DATABASE_PREFIX",
+        default_value = "webrana",
+        value_name = "PREFIX"
+    )]
+    pub database_prefix: String,
 }
 
 #[cfg(test)]

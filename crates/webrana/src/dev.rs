@@ -20,6 +20,18 @@ const READY_TIMEOUT: Duration = Duration::from_secs(180);
 const CUSTOMER_WEB_ORIGIN: &str = "http://localhost:4200";
 /// What the DigitalOcean simulator accepts in development.
 const DEV_DIGITALOCEAN_TOKEN: &str = "dev-digitalocean-token";
+/// The Tripay simulator's merchant in development (its defaults; billing must match them).
+const DEV_TRIPAY: [(&str, &str); 3] = [
+    ("TRIPAY_API_KEY", simulators::tripay::DEFAULT_API_KEY),
+    (
+        "TRIPAY_PRIVATE_KEY",
+        simulators::tripay::DEFAULT_PRIVATE_KEY,
+    ),
+    (
+        "TRIPAY_MERCHANT_CODE",
+        simulators::tripay::DEFAULT_MERCHANT_CODE,
+    ),
+];
 
 /// One child process of `webrana dev`.
 #[derive(Debug, Clone)]
@@ -30,7 +42,7 @@ struct DevProcess {
     args: Vec<&'static str>,
     port: u16,
     /// Its own database, created when missing.
-    database: Option<&'static str>,
+    database: Option<String>,
     /// Variables that point every process at this one: each is set to this process's base URL
     /// followed by the suffix (a simulator that stands in under `/v2`, say).
     exports: Vec<(&'static str, &'static str)>,
@@ -38,8 +50,8 @@ struct DevProcess {
     signs_tokens: bool,
     /// Answers 200 once the process can serve.
     ready_path: &'static str,
-    /// Whether this binary has it yet; the others are listed as coming.
-    built: bool,
+    /// Whether dev runs it: a simulator stands aside once the real third party is configured.
+    enabled: bool,
 }
 
 impl DevProcess {
@@ -48,7 +60,7 @@ impl DevProcess {
             label: service.service_name(),
             args: vec!["serve", service.name()],
             port: service.default_port(),
-            database: Some(service.database()),
+            database: Some(service.database().to_owned()),
             exports: service
                 .base_url_var()
                 .map(|var| (var, ""))
@@ -56,7 +68,7 @@ impl DevProcess {
                 .collect(),
             signs_tokens: service == Service::Auth,
             ready_path: "/health/ready",
-            built: service.is_built(),
+            enabled: true,
         }
     }
 
@@ -71,13 +83,19 @@ impl DevProcess {
             label: simulator.label(),
             args: match simulator {
                 Simulator::DigitalOcean => vec!["simulate", "digitalocean"],
+                Simulator::Tripay => vec!["simulate", "tripay"],
+                Simulator::Smtp => vec!["simulate", "smtp"],
+                Simulator::Telegram => vec!["simulate", "telegram"],
             },
             port: simulator.default_port(),
             database: None,
             exports,
             signs_tokens: false,
-            ready_path: "/_sim/config",
-            built: !user_set(real_credentials),
+            ready_path: match simulator {
+                Simulator::Smtp => "/_sim/messages",
+                _ => "/_sim/config",
+            },
+            enabled: !user_set(real_credentials),
         }
     }
 
@@ -86,15 +104,52 @@ impl DevProcess {
     }
 }
 
-/// Everything `webrana dev` runs, in start order. A service starts once `Service::is_built` says
-/// so. Each simulator will be one more line here, through a constructor beside `service` that
-/// takes its name, port and exports, e.g. `("TRIPAY_BASE_URL", "/api-sandbox")`.
+/// glibc's `MALLOC_MMAP_THRESHOLD_` for auth: 1 MiB, below one argon2id block.
+const AUTH_MMAP_THRESHOLD: u32 = 1024 * 1024;
+
+/// The SMTP port of a sink whose HTTP side is on `http_port` (2525 beside the default 3103).
+fn smtp_port_of(http_port: u16) -> u16 {
+    let offset = http_port.wrapping_sub(Simulator::Smtp.default_port());
+    simulators::smtp::DEFAULT_SMTP_PORT.wrapping_add(offset)
+}
+
+/// [`processes`] moved by `port_offset` and with databases named `<prefix>_<service>`, so a
+/// second platform (a test's) can run beside the developer's.
+fn layout(port_offset: u16, database_prefix: &str) -> anyhow::Result<Vec<DevProcess>> {
+    let mut table = processes();
+    for p in &mut table {
+        p.port = p
+            .port
+            .checked_add(port_offset)
+            .filter(|port| smtp_port_of(*port) > 0)
+            .with_context(|| format!("--port-offset {port_offset} is too large"))?;
+        if let Some(db) = &mut p.database {
+            let service = db.strip_prefix("webrana_").unwrap_or(db).to_owned();
+            *db = format!("{database_prefix}_{service}");
+        }
+    }
+    Ok(table)
+}
+
+/// Everything `webrana dev` runs, in start order: the simulators first, so every service finds
+/// its third parties listening.
 fn processes() -> Vec<DevProcess> {
     vec![
         DevProcess::simulator(
             Simulator::DigitalOcean,
             vec![("DIGITALOCEAN_API_BASE_URL", "")],
             "DIGITALOCEAN_API_TOKEN",
+        ),
+        DevProcess::simulator(
+            Simulator::Tripay,
+            vec![("TRIPAY_BASE_URL", simulators::tripay::DEFAULT_PREFIX)],
+            "TRIPAY_API_KEY",
+        ),
+        DevProcess::simulator(Simulator::Smtp, vec![], "SMTP_HOST"),
+        DevProcess::simulator(
+            Simulator::Telegram,
+            vec![("TELEGRAM_API_BASE_URL", "")],
+            "TELEGRAM_BOT_TOKEN",
         ),
         DevProcess::service(Service::Auth),
         DevProcess::service(Service::Catalog),
@@ -115,6 +170,7 @@ fn child_env(
     running: &[DevProcess],
     postgres_url: &str,
     redis_url: &str,
+    redis_key_prefix: &str,
     secrets: &DevSecrets,
     user_set: impl Fn(&str) -> bool,
 ) -> anyhow::Result<Vec<(&'static str, String)>> {
@@ -122,18 +178,36 @@ fn child_env(
         ("PORT", process.port.to_string()),
         ("REDIS_URL", redis_url.to_string()),
     ];
-    if let Some(database) = process.database {
+    if let Some(database) = &process.database {
         env.push((
             "DATABASE_URL",
             prepare::database_url(postgres_url, database)?,
         ));
     }
+    let smtp_port = running
+        .iter()
+        .find(|p| p.label == Simulator::Smtp.label())
+        .map(|sink| smtp_port_of(sink.port));
+    if let Some(port) = smtp_port {
+        // The sink's SMTP side sits beside its HTTP side, shifted like every other port.
+        env.push(("SIM_SMTP_PORT", port.to_string()));
+    }
+    let billing_url = running
+        .iter()
+        .find(|p| p.label == Service::Billing.service_name())
+        .map_or_else(
+            || format!("http://127.0.0.1:{}", Service::Billing.default_port()),
+            DevProcess::base_url,
+        );
     let mut defaults = vec![
         ("APP_ENV", "development".to_string()),
         ("SEED_ON_START", "true".to_string()),
         // Seeded accounts have published passwords: keep dev off the network unless asked.
         ("WEBRANA_HOST", "127.0.0.1".to_string()),
         ("CORS_ORIGINS", CUSTOMER_WEB_ORIGIN.to_string()),
+        // Keys of this platform's own (its database prefix): two dev platforms, or dev and the
+        // test suite, may share one Redis without reading each other's caches and locks.
+        ("REDIS_KEY_PREFIX", redis_key_prefix.to_string()),
         ("INTERNAL_API_KEY", secrets.internal_api_key.clone()),
         ("JWT_PUBLIC_KEY", secrets.public_pem.clone()),
         (
@@ -143,9 +217,51 @@ fn child_env(
         // The simulator and the order service must agree on the token; a real token disables
         // the simulator (see `processes`).
         ("DIGITALOCEAN_API_TOKEN", DEV_DIGITALOCEAN_TOKEN.to_string()),
+        // Tripay calls billing back here: the simulator by default, real Tripay only through a
+        // public URL the user sets.
+        (
+            "TRIPAY_CALLBACK_URL",
+            format!("{billing_url}/api/v1/billing/webhooks/tripay"),
+        ),
     ];
+    // The simulator's merchant only while it runs: with real Tripay, every credential must come
+    // from the user, and billing names any that is missing.
+    if running.iter().any(|p| p.label == Simulator::Tripay.label()) {
+        defaults.extend(DEV_TRIPAY.iter().map(|(k, v)| (*k, v.to_string())));
+    }
+    // Mail goes to the sink (plain SMTP on loopback) unless the user configured a real server.
+    if let Some(port) = smtp_port {
+        defaults.extend([
+            ("SMTP_HOST", "127.0.0.1".to_string()),
+            ("SMTP_PORT", port.to_string()),
+            ("SMTP_REQUIRE_TLS", "false".to_string()),
+        ]);
+    }
+    // Telegram goes to the simulator, linking included, unless the user configured a real bot.
+    if let Some(sim) = running
+        .iter()
+        .find(|p| p.label == Simulator::Telegram.label())
+    {
+        // Its own port variable wins over PORT in `webrana simulate`, so an inherited one must
+        // not move the simulator away from where dev expects it.
+        env.push(("SIM_TELEGRAM_PORT", sim.port.to_string()));
+        let token = user_value("SIM_TELEGRAM_TOKEN")
+            .unwrap_or_else(|| simulators::telegram::DEFAULT_TOKEN.to_string());
+        let username = user_value("SIM_TELEGRAM_BOT_USERNAME")
+            .unwrap_or_else(|| simulators::telegram::DEFAULT_BOT_USERNAME.to_string());
+        defaults.extend([
+            ("TELEGRAM_ENABLED", "true".to_string()),
+            ("TELEGRAM_BOT_TOKEN", token),
+            ("TELEGRAM_LINKING_ENABLED", "true".to_string()),
+            // Auth's link codes then come with a t.me deep link naming the simulated bot.
+            ("TELEGRAM_BOT_USERNAME", username),
+        ]);
+    }
     if process.signs_tokens {
         defaults.push(("JWT_PRIVATE_KEY", secrets.private_pem.clone()));
+        // Auth's argon2id blocks (19 MiB each) are then mmapped and returned on free; with
+        // glibc's adaptive threshold they stay in per-thread heaps (bench/README.md, journey).
+        defaults.push(("MALLOC_MMAP_THRESHOLD_", AUTH_MMAP_THRESHOLD.to_string()));
     }
     for other in running {
         for (var, suffix) in &other.exports {
@@ -160,15 +276,27 @@ fn user_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| !v.to_string_lossy().trim().is_empty())
 }
 
+fn user_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
-    let (running, coming): (Vec<DevProcess>, Vec<DevProcess>) =
-        processes().into_iter().partition(|p| p.built);
+    let (running, stood_aside): (Vec<DevProcess>, Vec<DevProcess>) =
+        layout(args.port_offset, &args.database_prefix)?
+            .into_iter()
+            .partition(|p| p.enabled);
 
     let may_start = !args.no_start_deps;
     let admin = prepare::admin_options(&args.postgres_url)?;
     prepare::ensure_postgres(&admin, may_start).await?;
     prepare::ensure_redis(&args.redis_url, may_start).await?;
-    let databases: Vec<&str> = running.iter().filter_map(|p| p.database).collect();
+    let databases: Vec<&str> = running
+        .iter()
+        .filter_map(|p| p.database.as_deref())
+        .collect();
     let created = prepare::create_databases(&admin, &databases).await?;
     if !created.is_empty() {
         eprintln!("dev: created database(s) {}", created.join(", "));
@@ -210,6 +338,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             &running,
             &args.postgres_url,
             &args.redis_url,
+            &format!("{}:", args.database_prefix),
             &secrets,
             user_set,
         )?;
@@ -243,7 +372,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             result = &mut ready, if !announced => {
                 announced = true;
                 match result {
-                    Ok(()) => print!("{}", banner(&running, &coming, &args.state_dir)),
+                    Ok(()) => print!("{}", banner(&running, &stood_aside, &args.state_dir)),
                     Err(label) => eprintln!(
                         "dev: {label} is not ready after {} s; still supervising (see its logs above)",
                         READY_TIMEOUT.as_secs()
@@ -404,7 +533,7 @@ fn terminate(pid: u32) {
     }
 }
 
-fn banner(running: &[DevProcess], coming: &[DevProcess], state_dir: &Path) -> String {
+fn banner(running: &[DevProcess], stood_aside: &[DevProcess], state_dir: &Path) -> String {
     let mut out =
         String::from("\n==================== WeBrana Cloud (development) ====================\n");
     for p in running {
@@ -416,9 +545,37 @@ fn banner(running: &[DevProcess], coming: &[DevProcess], state_dir: &Path) -> St
             p.ready_path
         ));
     }
-    if !coming.is_empty() {
-        let names: Vec<&str> = coming.iter().map(|p| p.label).collect();
-        out.push_str(&format!("  not built yet: {}\n", names.join(", ")));
+    out.push_str("  API docs (Swagger UI; the OpenAPI document is …/api/openapi.json):\n");
+    for p in running.iter().filter(|p| p.database.is_some()) {
+        out.push_str(&format!("    {:<20} {}/api/docs\n", p.label, p.base_url()));
+    }
+    for p in running {
+        if p.label == Simulator::Smtp.label() {
+            out.push_str(&format!(
+                "  mailbox (every e-mail sent): {}/mailbox\n",
+                p.base_url()
+            ));
+        }
+        if p.label == Simulator::Tripay.label() {
+            out.push_str(&format!(
+                "  Tripay checkout pages:       {}/checkout/<reference> (the paymentUrl billing returns)\n",
+                p.base_url()
+            ));
+        }
+        if p.label == Simulator::Telegram.label() {
+            out.push_str(&format!(
+                "  Telegram inbox (every bot message): {0}/inbox — link a chat there with\n    \
+                 /start <code from POST /api/v1/auth/me/telegram/link-code>\n",
+                p.base_url()
+            ));
+        }
+    }
+    if !stood_aside.is_empty() {
+        let names: Vec<&str> = stood_aside.iter().map(|p| p.label).collect();
+        out.push_str(&format!(
+            "  not started (real credentials configured): {}\n",
+            names.join(", ")
+        ));
     }
     if let Some(auth) = running
         .iter()
@@ -524,13 +681,14 @@ mod tests {
             ),
             DevProcess::service(Service::Order),
         ];
-        assert!(table[0].built, "no real token: the simulator runs");
+        assert!(table[0].enabled, "no real token: the simulator runs");
         assert_eq!(table[0].database, None);
         let env = child_env(
             &table[1],
             &table,
             "postgres://h",
             "redis://r",
+            "webrana:",
             &secrets(),
             |_| false,
         )
@@ -552,12 +710,121 @@ mod tests {
             &table,
             "postgres://h",
             "redis://r",
+            "webrana:",
             &secrets(),
             |_| false,
         )
         .expect("env");
         assert_eq!(lookup(&sim_env, "PORT"), Some("3101"));
         assert_eq!(lookup(&sim_env, "DATABASE_URL"), None);
+    }
+
+    #[test]
+    fn billing_is_pointed_at_the_tripay_simulator_with_its_merchant() {
+        let table = vec![
+            DevProcess::simulator(
+                Simulator::Tripay,
+                vec![("TRIPAY_BASE_URL", simulators::tripay::DEFAULT_PREFIX)],
+                "WEBRANA_TEST_UNSET_VARIABLE",
+            ),
+            DevProcess::service(Service::Billing),
+        ];
+        let env = child_env(
+            &table[1],
+            &table,
+            "postgres://h",
+            "redis://r",
+            "webrana:",
+            &secrets(),
+            |_| false,
+        )
+        .expect("env");
+        assert_eq!(
+            lookup(&env, "TRIPAY_BASE_URL"),
+            Some("http://127.0.0.1:3102/api-sandbox")
+        );
+        assert_eq!(
+            lookup(&env, "TRIPAY_PRIVATE_KEY"),
+            Some(simulators::tripay::DEFAULT_PRIVATE_KEY)
+        );
+        assert_eq!(
+            lookup(&env, "TRIPAY_CALLBACK_URL"),
+            Some("http://127.0.0.1:3004/api/v1/billing/webhooks/tripay")
+        );
+        // Without the simulator no made-up merchant is handed to billing.
+        let alone = vec![DevProcess::service(Service::Billing)];
+        let env = child_env(
+            &alone[0],
+            &alone,
+            "postgres://h",
+            "redis://r",
+            "webrana:",
+            &secrets(),
+            |_| false,
+        )
+        .expect("env");
+        assert_eq!(lookup(&env, "TRIPAY_PRIVATE_KEY"), None);
+    }
+
+    #[test]
+    fn notification_is_pointed_at_the_telegram_simulator_unless_a_real_bot_is_set() {
+        let table = vec![
+            DevProcess::simulator(
+                Simulator::Telegram,
+                vec![("TELEGRAM_API_BASE_URL", "")],
+                "WEBRANA_TEST_UNSET_VARIABLE",
+            ),
+            DevProcess::service(Service::Notification),
+        ];
+        let env = child_env(
+            &table[1],
+            &table,
+            "postgres://h",
+            "redis://r",
+            "webrana:",
+            &secrets(),
+            |_| false,
+        )
+        .expect("env");
+        assert_eq!(
+            lookup(&env, "TELEGRAM_API_BASE_URL"),
+            Some("http://127.0.0.1:3104")
+        );
+        assert_eq!(lookup(&env, "TELEGRAM_ENABLED"), Some("true"));
+        assert_eq!(lookup(&env, "TELEGRAM_LINKING_ENABLED"), Some("true"));
+        assert_eq!(lookup(&env, "SIM_TELEGRAM_PORT"), Some("3104"));
+        if !user_set("SIM_TELEGRAM_TOKEN") {
+            assert_eq!(
+                lookup(&env, "TELEGRAM_BOT_TOKEN"),
+                Some(simulators::telegram::DEFAULT_TOKEN)
+            );
+        }
+        // The user's real bot wins: the value is inherited, not overridden.
+        let env = child_env(
+            &table[1],
+            &table,
+            "postgres://h",
+            "redis://r",
+            "webrana:",
+            &secrets(),
+            |name| name == "TELEGRAM_BOT_TOKEN",
+        )
+        .expect("env");
+        assert_eq!(lookup(&env, "TELEGRAM_BOT_TOKEN"), None);
+        // Without the simulator nothing about Telegram is made up.
+        let alone = vec![DevProcess::service(Service::Notification)];
+        let env = child_env(
+            &alone[0],
+            &alone,
+            "postgres://h",
+            "redis://r",
+            "webrana:",
+            &secrets(),
+            |_| false,
+        )
+        .expect("env");
+        assert_eq!(lookup(&env, "TELEGRAM_ENABLED"), None);
+        assert_eq!(lookup(&env, "TELEGRAM_API_BASE_URL"), None);
     }
 
     #[test]
@@ -571,6 +838,7 @@ mod tests {
             &table,
             "postgres://postgres@127.0.0.1:5432",
             "redis://r:1",
+            "webrana:",
             &secrets(),
             |_| false,
         )
@@ -581,6 +849,7 @@ mod tests {
             Some("postgres://postgres@127.0.0.1:5432/webrana_order")
         );
         assert_eq!(lookup(&env, "REDIS_URL"), Some("redis://r:1"));
+        assert_eq!(lookup(&env, "REDIS_KEY_PREFIX"), Some("webrana:"));
         assert_eq!(lookup(&env, "APP_ENV"), Some("development"));
         assert_eq!(lookup(&env, "SEED_ON_START"), Some("true"));
         assert_eq!(lookup(&env, "JWT_PUBLIC_KEY"), Some("PUBLIC"));
@@ -603,6 +872,7 @@ mod tests {
             &table,
             "postgres://h",
             "redis://r",
+            "webrana:",
             &secrets(),
             |_| false,
         )
@@ -624,6 +894,7 @@ mod tests {
             &table,
             "postgres://h",
             "redis://r",
+            "webrana:",
             &secrets(),
             user,
         )
@@ -642,9 +913,10 @@ mod tests {
     }
 
     #[test]
-    fn banner_lists_urls_logins_and_what_is_coming() {
-        let (running, coming): (Vec<_>, Vec<_>) = processes().into_iter().partition(|p| p.built);
-        let text = banner(&running, &coming, Path::new(".dev"));
+    fn banner_lists_urls_logins_and_what_stood_aside() {
+        let (running, stood_aside): (Vec<_>, Vec<_>) =
+            processes().into_iter().partition(|p| p.enabled);
+        let text = banner(&running, &stood_aside, Path::new(".dev"));
         assert!(text.contains("http://127.0.0.1:3001"), "{text}");
         assert!(text.contains("customer@webrana.cloud"), "{text}");
         assert!(
@@ -652,8 +924,12 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Ctrl-C"), "{text}");
-        if !coming.is_empty() {
-            assert!(text.contains("not built yet"), "{text}");
+        assert!(text.contains("http://127.0.0.1:3003/api/docs"), "{text}");
+        if !user_set("TELEGRAM_BOT_TOKEN") {
+            assert!(text.contains("http://127.0.0.1:3104/inbox"), "{text}");
+        }
+        if !stood_aside.is_empty() {
+            assert!(text.contains("not started"), "{text}");
         }
     }
 }

@@ -26,11 +26,6 @@ async fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        // A distinct code lets scripts tell "not there yet" from "broken".
-        Err(err) if err.downcast_ref::<serve::NotBuilt>().is_some() => {
-            eprintln!("error: {err}");
-            ExitCode::from(2)
-        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE

@@ -10,12 +10,23 @@ use crate::cli::{SimulateArgs, Simulator};
 pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
     platform::telemetry::init(args.simulator.label(), &level);
-    let port = match std::env::var("PORT") {
-        Ok(raw) => raw
+    let set = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (name.to_owned(), v))
+    };
+    let port = match args
+        .simulator
+        .port_var()
+        .and_then(set)
+        .or_else(|| set("PORT"))
+    {
+        Some((name, raw)) => raw
             .trim()
             .parse()
-            .with_context(|| format!("PORT={raw:?} is not a port number"))?,
-        Err(_) => args.simulator.default_port(),
+            .with_context(|| format!("{name}={raw:?} is not a port number"))?,
+        None => args.simulator.default_port(),
     };
     let addr = SocketAddr::new(args.host, port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -26,6 +37,27 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
             let config = simulators::digitalocean::DoSimConfig::from_env()
                 .map_err(|problems| anyhow::anyhow!("{problems}"))?;
             simulators::digitalocean::serve(listener, config, platform::http::shutdown_signal())
+                .await?;
+        }
+        Simulator::Tripay => {
+            let config = simulators::tripay::TripaySimConfig::from_env()
+                .map_err(|problems| anyhow::anyhow!("{problems}"))?;
+            simulators::tripay::serve(listener, config, platform::http::shutdown_signal()).await?;
+        }
+        Simulator::Smtp => {
+            let config = simulators::smtp::SmtpSinkConfig::from_env()
+                .map_err(|problems| anyhow::anyhow!("{problems}"))?;
+            let smtp_addr = SocketAddr::new(args.host, config.smtp_port);
+            let smtp = tokio::net::TcpListener::bind(smtp_addr)
+                .await
+                .with_context(|| format!("cannot listen on {smtp_addr}"))?;
+            simulators::smtp::serve(smtp, listener, config, platform::http::shutdown_signal())
+                .await?;
+        }
+        Simulator::Telegram => {
+            let config = simulators::telegram::TelegramSimConfig::from_env()
+                .map_err(|problems| anyhow::anyhow!("{problems}"))?;
+            simulators::telegram::serve(listener, config, platform::http::shutdown_signal())
                 .await?;
         }
     }

@@ -62,14 +62,17 @@ pub fn check_phone(f: &mut JsonFields, name: &str, raw: String) -> Option<String
     }
 }
 
+/// Every accepted `timezone`, in the file's order (the OpenAPI document lists them).
+pub fn zone_names() -> Vec<&'static str> {
+    include_str!("timezones.txt")
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
 fn zones() -> &'static HashSet<&'static str> {
     static ZONES: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    ZONES.get_or_init(|| {
-        include_str!("timezones.txt")
-            .lines()
-            .filter(|l| !l.is_empty())
-            .collect()
-    })
+    ZONES.get_or_init(|| zone_names().into_iter().collect())
 }
 
 pub fn check_timezone(f: &mut JsonFields, name: &str, raw: String) -> Option<String> {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sqlx(type_name = "user_status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum UserStatus {
@@ -46,6 +46,18 @@ impl UserStatus {
     }
 }
 
+// The document's view of `Role`, which lives in `platform` and has no schema of its own.
+/// The account's role, as in the access token's `role` claim.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = Role)]
+#[allow(dead_code)]
+pub enum RoleName {
+    Customer,
+    Admin,
+    SuperAdmin,
+}
+
 /// A `users` row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -71,19 +83,20 @@ pub struct User {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct NotificationPreferences {
     pub email: bool,
     pub telegram: bool,
 }
 
 /// UserSummary (register, admin create).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserSummary {
     pub id: Uuid,
     pub email: String,
     pub full_name: String,
+    #[schema(value_type = RoleName)]
     pub role: Role,
     pub status: UserStatus,
     #[serde(with = "wire")]
@@ -91,24 +104,26 @@ pub struct UserSummary {
 }
 
 /// The login answer's `user` (UserSummary without `createdAt`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginUser {
     pub id: Uuid,
     pub email: String,
     pub full_name: String,
+    #[schema(value_type = RoleName)]
     pub role: Role,
     pub status: UserStatus,
 }
 
 /// UserProfile (`GET/PATCH /auth/me`, admin list items).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserProfile {
     pub id: Uuid,
     pub email: String,
     pub full_name: String,
     pub phone_number: Option<String>,
+    #[schema(value_type = RoleName)]
     pub role: Role,
     pub status: UserStatus,
     pub timezone: String,
@@ -129,7 +144,7 @@ pub struct UserProfile {
 }
 
 /// UserProfile plus `statusReason` (the status-change answer).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserWithReason {
     #[serde(flatten)]
@@ -138,7 +153,7 @@ pub struct UserWithReason {
 }
 
 /// The admin detail and internal lookup (auth.md §6.17).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDetail {
     #[serde(flatten)]

@@ -4,10 +4,12 @@
 use axum::extract::State;
 use platform::ApiResult;
 use platform::auth::ServiceCaller;
-use platform::extract::{JsonFields, StrictJson};
+use platform::extract::{JsonFields, NoQuery, StrictJson, StrictQuery};
 use platform::http::Data;
-use serde_json::{Value, json};
+use platform::openapi::{DataBody, ErrorBody};
 
+use super::bodies::{TelegramLinkRequest, TelegramUnlinkRequest};
+use super::views::{TelegramLinked, TelegramUnlinked};
 use crate::accounts;
 use crate::domain::profile;
 use crate::state::AppState;
@@ -40,20 +42,33 @@ impl platform::extract::FromJson for LinkBody {
     }
 }
 
+/// The bot heard `/start <code>`: spends the link code and links the chat to its owner
+/// (auth.md §6.20).
+#[utoipa::path(post, path = "/api/v1/internal/telegram/link", tag = "internal", operation_id = "linkTelegramChat",
+    security(("apiKey" = [])),
+    request_body = TelegramLinkRequest,
+    responses(
+        (status = 200, description = "Linked", body = DataBody<TelegramLinked>),
+        (status = 400, description = "`INVALID_LINK_CODE` (unknown or used), `LINK_CODE_EXPIRED`, `VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED` (`API_KEY_MISSING`, `API_KEY_INVALID`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn link(
     State(state): State<AppState>,
     _caller: ServiceCaller,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
     StrictJson(body): StrictJson<LinkBody>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<TelegramLinked>> {
     let user =
         accounts::link_with_code(&state, &body.code, &body.chat_id, body.username.as_deref())
             .await?;
-    Ok(Data(json!({
-        "userId": user.id,
-        "email": user.email,
-        "fullName": user.full_name,
-        "telegramChatId": user.telegram_chat_id,
-    })))
+    Ok(Data(TelegramLinked {
+        user_id: user.id,
+        email: user.email,
+        full_name: user.full_name,
+        telegram_chat_id: user.telegram_chat_id,
+    }))
 }
 
 pub struct UnlinkBody(String);
@@ -64,11 +79,26 @@ impl platform::extract::FromJson for UnlinkBody {
     }
 }
 
+/// The bot was blocked or heard `/stop`: clears the chat from every account holding it
+/// (auth.md §6.21).
+#[utoipa::path(post, path = "/api/v1/internal/telegram/unlink", tag = "internal", operation_id = "unlinkTelegramChat",
+    security(("apiKey" = [])),
+    request_body = TelegramUnlinkRequest,
+    responses(
+        (status = 200, description = "Unlinked (0 accounts when none held the chat)", body = DataBody<TelegramUnlinked>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED` (`API_KEY_MISSING`, `API_KEY_INVALID`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn unlink(
     State(state): State<AppState>,
     _caller: ServiceCaller,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
     StrictJson(UnlinkBody(chat_id)): StrictJson<UnlinkBody>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<TelegramUnlinked>> {
     let unlinked = users::unlink_chat(&state.pool, &chat_id).await?;
-    Ok(Data(json!({ "unlinkedUsers": unlinked })))
+    Ok(Data(TelegramUnlinked {
+        unlinked_users: unlinked,
+    }))
 }

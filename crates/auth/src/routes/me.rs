@@ -1,12 +1,13 @@
 //! The caller's own account (auth.md §6.9–§6.15).
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use platform::ApiResult;
-use platform::extract::{JsonFields, Patch, StrictJson};
+use platform::extract::{JsonFields, NoQuery, Patch, StrictJson, StrictQuery};
 use platform::http::{Created, Data, RequestContext};
-use serde_json::{Value, json};
+use platform::openapi::{DataBody, ErrorBody};
 
+use super::bodies::{ChangePasswordRequest, PatchMeRequest, TelegramRequest};
+use super::views::{LinkCode, Message, SessionsEnded};
 use crate::accounts;
 use crate::domain::errors;
 use crate::domain::profile;
@@ -16,11 +17,27 @@ use crate::sessions;
 use crate::state::AppState;
 use crate::store::users::{self, ProfileChanges};
 
-pub async fn logout_all(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Data<Value>> {
+/// Revokes every refresh token of the caller; access tokens run out on their own (auth.md §6.9).
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "me",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "Every session ended", body = DataBody<SessionsEnded>),
+        (status = 400, description = "`VALIDATION_ERROR` (a query parameter was sent)", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`ACCOUNT_SUSPENDED`, `ACCOUNT_DELETED`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS` (`RATE_LIMIT_USER_PER_MIN` per user)", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds until the window resets"))),
+    ))]
+pub async fn logout_all(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
+) -> ApiResult<Data<SessionsEnded>> {
     let revoked = sessions::logout_all(&state, me.user.id).await?;
-    Ok(Data(
-        json!({ "message": "Semua sesi telah diakhiri", "revokedSessions": revoked }),
-    ))
+    Ok(Data(SessionsEnded {
+        message: "Semua sesi telah diakhiri",
+        revoked_sessions: revoked,
+    }))
 }
 
 pub struct ChangePasswordBody {
@@ -39,18 +56,47 @@ impl platform::extract::FromJson for ChangePasswordBody {
     }
 }
 
+/// Replaces the caller's password and revokes all their refresh tokens (auth.md §6.10).
+#[utoipa::path(post, path = "/api/v1/auth/change-password", tag = "me",
+    security(("bearerAuth" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Password replaced; log in again", body = DataBody<Message>),
+        (status = 400, description = "`INVALID_CURRENT_PASSWORD`, `VALIDATION_ERROR` (a weak password adds `details.requirements`), `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`ACCOUNT_SUSPENDED`, `ACCOUNT_DELETED`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS` (`RATE_LIMIT_USER_PER_MIN` per user)", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds until the window resets"))),
+    ))]
 pub async fn change_password(
     State(state): State<AppState>,
     me: CurrentUser,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
     StrictJson(body): StrictJson<ChangePasswordBody>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Message>> {
     accounts::change_password(&state, &me.user, body.current, body.new).await?;
-    Ok(Data(
-        json!({ "message": "Password diganti; semua sesi diakhiri, silakan masuk kembali." }),
-    ))
+    Ok(Data(Message {
+        message: "Password diganti; semua sesi diakhiri, silakan masuk kembali.",
+    }))
 }
 
-pub async fn get_me(me: CurrentUser) -> Data<UserProfile> {
+/// The caller's profile, read from the database on every call (auth.md §6.11).
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "me",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The caller's UserProfile", body = DataBody<UserProfile>),
+        (status = 400, description = "`VALIDATION_ERROR` (a query parameter was sent)", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`ACCOUNT_SUSPENDED`, `ACCOUNT_DELETED`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS` (`RATE_LIMIT_USER_PER_MIN` per user)", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds until the window resets"))),
+    ))]
+pub async fn get_me(
+    me: CurrentUser,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
+) -> Data<UserProfile> {
     Data(me.user.profile())
 }
 
@@ -103,9 +149,24 @@ impl platform::extract::FromJson for PatchMeBody {
     }
 }
 
+/// Changes the caller's own profile fields; `notificationPreferences` is merged (auth.md §6.12).
+#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "me",
+    security(("bearerAuth" = [])),
+    request_body = PatchMeRequest,
+    responses(
+        (status = 200, description = "The updated UserProfile", body = DataBody<UserProfile>),
+        (status = 400, description = "`VALIDATION_ERROR` (also for an empty body or a field that is not editable), `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`ACCOUNT_SUSPENDED`, `ACCOUNT_DELETED`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS` (`RATE_LIMIT_USER_PER_MIN` per user)", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds until the window resets"))),
+    ))]
 pub async fn patch_me(
     State(state): State<AppState>,
     me: CurrentUser,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
     StrictJson(PatchMeBody(changes)): StrictJson<PatchMeBody>,
 ) -> ApiResult<Data<UserProfile>> {
     let user = users::update_profile(&state.pool, me.user.id, &changes)
@@ -131,9 +192,24 @@ impl platform::extract::FromJson for TelegramBody {
     }
 }
 
+/// Links a Telegram chat directly; needs a verified account (auth.md §6.13).
+#[utoipa::path(put, path = "/api/v1/auth/me/telegram", tag = "me",
+    security(("bearerAuth" = [])),
+    request_body = TelegramRequest,
+    responses(
+        (status = 200, description = "The UserProfile with the Telegram fields set", body = DataBody<UserProfile>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`EMAIL_NOT_VERIFIED`, `ACCOUNT_SUSPENDED`, `ACCOUNT_DELETED`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS` (`RATE_LIMIT_USER_PER_MIN` per user)", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds until the window resets"))),
+    ))]
 pub async fn put_telegram(
     State(state): State<AppState>,
     me: CurrentUser,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
     StrictJson(body): StrictJson<TelegramBody>,
 ) -> ApiResult<Data<UserProfile>> {
     me.require_verified()?;
@@ -148,9 +224,21 @@ pub async fn put_telegram(
     Ok(Data(user.profile()))
 }
 
+/// Clears the caller's Telegram link; repeating it is harmless (auth.md §6.14).
+#[utoipa::path(delete, path = "/api/v1/auth/me/telegram", tag = "me",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The UserProfile with the Telegram fields `null`", body = DataBody<UserProfile>),
+        (status = 400, description = "`VALIDATION_ERROR` (a query parameter was sent)", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`ACCOUNT_SUSPENDED`, `ACCOUNT_DELETED`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS` (`RATE_LIMIT_USER_PER_MIN` per user)", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds until the window resets"))),
+    ))]
 pub async fn delete_telegram(
     State(state): State<AppState>,
     me: CurrentUser,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
 ) -> ApiResult<Data<UserProfile>> {
     let user = users::unlink_telegram(&state.pool, me.user.id)
         .await?
@@ -158,11 +246,25 @@ pub async fn delete_telegram(
     Ok(Data(user.profile()))
 }
 
+/// A single-use code the user sends to the bot as `/start <code>`; older unused codes stop
+/// working (auth.md §6.15).
+#[utoipa::path(post, path = "/api/v1/auth/me/telegram/link-code", tag = "me",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 201, description = "Issued; `Location` is the Telegram link route", body = DataBody<LinkCode>,
+            headers(("Location" = String, description = "/api/v1/auth/me/telegram"))),
+        (status = 400, description = "`VALIDATION_ERROR` (a query parameter was sent)", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`EMAIL_NOT_VERIFIED`, `ACCOUNT_SUSPENDED`, `ACCOUNT_DELETED`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS` (`RATE_LIMIT_USER_PER_MIN`, then `RATE_LIMIT_TELEGRAM_LINK_CODE_PER_MIN`, per user)", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds until the window resets"))),
+    ))]
 pub async fn link_code(
     State(state): State<AppState>,
     ctx: RequestContext,
     me: CurrentUser,
-) -> ApiResult<Response> {
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
+) -> ApiResult<Created<LinkCode>> {
     me.require_verified()?;
     state
         .limiter
@@ -179,14 +281,12 @@ pub async fn link_code(
         .telegram_bot_username
         .as_ref()
         .map(|bot| format!("https://t.me/{bot}?start={code}"));
-    let body = json!({
-        "code": code,
-        "expiresAt": platform::time_format::format(expires_at),
-        "deepLink": deep_link,
-    });
     Ok(Created {
         location: "/api/v1/auth/me/telegram".into(),
-        body,
-    }
-    .into_response())
+        body: LinkCode {
+            code,
+            expires_at,
+            deep_link,
+        },
+    })
 }

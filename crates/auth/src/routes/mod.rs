@@ -1,58 +1,40 @@
 //! Thin HTTP handlers: extract, call the flow, shape the response.
 
+mod bodies;
 mod current_user;
 mod internal_telegram;
 mod internal_users;
 mod me;
 mod public;
+mod views;
 
-use axum::Router;
-use axum::routing::{get, patch, post, put};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use current_user::CurrentUser;
 
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/auth/register", post(public::register))
-        .route("/api/v1/auth/verify-email", post(public::verify_email))
-        .route(
-            "/api/v1/auth/resend-verification",
-            post(public::resend_verification),
-        )
-        .route("/api/v1/auth/login", post(public::login))
-        .route("/api/v1/auth/refresh", post(public::refresh))
-        .route("/api/v1/auth/logout", post(public::logout))
-        .route(
-            "/api/v1/auth/forgot-password",
-            post(public::forgot_password),
-        )
-        .route("/api/v1/auth/reset-password", post(public::reset_password))
-        .route("/api/v1/auth/logout-all", post(me::logout_all))
-        .route("/api/v1/auth/change-password", post(me::change_password))
-        .route("/api/v1/auth/me", get(me::get_me).patch(me::patch_me))
-        .route(
-            "/api/v1/auth/me/telegram",
-            put(me::put_telegram).delete(me::delete_telegram),
-        )
-        .route("/api/v1/auth/me/telegram/link-code", post(me::link_code))
-        .route(
-            "/api/v1/internal/users",
-            get(internal_users::list).post(internal_users::create),
-        )
-        .route("/api/v1/internal/users/{id}", get(internal_users::detail))
-        .route(
-            "/api/v1/internal/users/{id}/status",
-            patch(internal_users::set_status),
-        )
-        .route(
-            "/api/v1/internal/telegram/link",
-            post(internal_telegram::link),
-        )
-        .route(
-            "/api/v1/internal/telegram/unlink",
-            post(internal_telegram::unlink),
-        )
+/// Every route of the service, each documented by its handler's `#[utoipa::path]`.
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(public::register))
+        .routes(routes!(public::verify_email))
+        .routes(routes!(public::resend_verification))
+        .routes(routes!(public::login))
+        .routes(routes!(public::refresh))
+        .routes(routes!(public::logout))
+        .routes(routes!(public::forgot_password))
+        .routes(routes!(public::reset_password))
+        .routes(routes!(me::logout_all))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::get_me, me::patch_me))
+        .routes(routes!(me::put_telegram, me::delete_telegram))
+        .routes(routes!(me::link_code))
+        .routes(routes!(internal_users::list, internal_users::create))
+        .routes(routes!(internal_users::detail))
+        .routes(routes!(internal_users::set_status))
+        .routes(routes!(internal_telegram::link))
+        .routes(routes!(internal_telegram::unlink))
         .with_state(state)
 }

@@ -2,8 +2,11 @@
 //! notification service's `send` route.
 #![allow(dead_code)]
 
+// Not every test binary uses both.
 use platform::config::Env;
 use platform::testing::{FakeService, TEST_API_KEY, TestServer, test_keys, unique_prefix};
+#[allow(unused_imports)]
+pub use platform::testing::{assert_error, send};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -172,24 +175,4 @@ impl TestApp {
             .await
             .expect("count")
     }
-}
-
-pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = req.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
-}
-
-/// Asserts the error envelope with a code and a non-empty Indonesian message.
-pub fn assert_error(status: StatusCode, body: &Value, expected_status: StatusCode, code: &str) {
-    assert_eq!(status, expected_status, "{body}");
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
 }

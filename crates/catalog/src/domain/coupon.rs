@@ -125,7 +125,7 @@ pub struct Request {
 }
 
 /// Why a coupon does not apply, in the order the checks run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Reason {
     NotFound,
@@ -248,7 +248,7 @@ pub fn evaluate(facts: Option<&CouponFacts>, req: &Request) -> Result<Applied, R
 }
 
 /// The coupon inside a successful validation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CouponSummary {
     pub id: Uuid,
@@ -273,7 +273,7 @@ impl From<&Coupon> for CouponSummary {
 }
 
 /// The Coupon shape of the admin routes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminCoupon {
     pub id: Uuid,
@@ -329,11 +329,12 @@ impl From<&CouponFacts> for AdminCoupon {
 
 /// The answer of `POST /catalog/coupons/validate`, sent with `200` whether the coupon applies
 /// or not. Both outcomes carry every property; what does not apply is `null`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ValidationOutcome {
     pub valid: bool,
     pub code: String,
+    #[schema(value_type = String, example = "IDR")]
     pub currency: &'static str,
     pub amount: i64,
     pub discount_amount: Option<i64>,

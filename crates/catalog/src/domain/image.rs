@@ -31,7 +31,7 @@ pub fn is_compatible(allow_list: &[Uuid], image: Uuid) -> bool {
 }
 
 /// The Image shape of the public routes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicImage {
     pub id: Uuid,
@@ -65,7 +65,7 @@ impl From<&Image> for PublicImage {
 
 /// `GET /catalog/images/{id}`: the image, the sellable plans it fits, and — when the caller named
 /// a plan — whether it fits that one (`null` otherwise).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicImageDetail {
     #[serde(flatten)]
@@ -75,7 +75,7 @@ pub struct PublicImageDetail {
 }
 
 /// The Image shape of the admin routes: the public one plus timestamps.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminImage {
     #[serde(flatten)]
@@ -97,7 +97,7 @@ impl From<&Image> for AdminImage {
 }
 
 /// Admin detail: the image plus the plans that list it explicitly.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminImageDetail {
     #[serde(flatten)]

@@ -33,7 +33,7 @@ pub struct Plan {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicPlan {
     pub id: Uuid,
@@ -43,6 +43,8 @@ pub struct PublicPlan {
     pub cpu: i32,
     pub memory_mb: i32,
     pub disk_gb: i32,
+    /// Terabytes, at most two decimals.
+    #[schema(value_type = f64, minimum = 0, maximum = 999999.99)]
     pub bandwidth_tb: Bandwidth,
     pub provider: String,
     pub provider_size_slug: String,
@@ -86,7 +88,7 @@ impl PublicPlan {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminPlan {
     pub id: Uuid,
@@ -96,6 +98,8 @@ pub struct AdminPlan {
     pub cpu: i32,
     pub memory_mb: i32,
     pub disk_gb: i32,
+    /// Terabytes, at most two decimals.
+    #[schema(value_type = f64, minimum = 0, maximum = 999999.99)]
     pub bandwidth_tb: Bandwidth,
     pub provider: String,
     pub provider_size_slug: String,

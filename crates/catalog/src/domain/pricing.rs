@@ -59,12 +59,13 @@ pub fn quote<'a>(
 }
 
 /// A pricing as customers see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicPricing {
     pub id: Uuid,
     pub duration: PlanDuration,
     pub months: i64,
+    #[schema(value_type = String, example = "IDR")]
     pub currency: &'static str,
     pub price: i64,
     pub promo_discount: i64,
@@ -93,7 +94,7 @@ impl PublicPricing {
 }
 
 /// A pricing as the admin portal sees it: the public quote plus cost and timestamps.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminPricing {
     #[serde(flatten)]

@@ -27,7 +27,7 @@ pub struct Promo {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PromoState {
     Disabled,
@@ -136,7 +136,7 @@ pub fn best_promo(
 }
 
 /// `activePromo` of a pricing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivePromo {
     pub id: Uuid,
@@ -162,7 +162,7 @@ impl From<&Promo> for ActivePromo {
 }
 
 /// A running promo in a PublicPlan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicPromo {
     pub id: Uuid,
@@ -193,7 +193,7 @@ impl From<&Promo> for PublicPromo {
 }
 
 /// Any promo in an AdminPlan, and the answer of the promo admin routes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminPromo {
     #[serde(flatten)]

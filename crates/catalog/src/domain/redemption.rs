@@ -68,7 +68,7 @@ pub fn compare_repeat(existing: &Redemption, req: &RedeemRequest) -> Repeat {
 }
 
 /// The answer of redeem (new or repeated).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RedeemResult {
     pub redemption_id: Uuid,
@@ -76,6 +76,7 @@ pub struct RedeemResult {
     pub code: String,
     pub order_id: Uuid,
     pub user_id: Uuid,
+    #[schema(value_type = String, example = "IDR")]
     pub currency: &'static str,
     pub amount: i64,
     pub discount_amount: i64,
@@ -102,7 +103,7 @@ impl From<&Redemption> for RedeemResult {
 }
 
 /// The Redemption shape of the admin routes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RedemptionView {
     pub id: Uuid,
@@ -112,6 +113,7 @@ pub struct RedemptionView {
     pub order_id: Uuid,
     pub plan_id: Option<Uuid>,
     pub duration: Option<PlanDuration>,
+    #[schema(value_type = String, example = "IDR")]
     pub currency: &'static str,
     pub amount: i64,
     pub discount_amount: i64,
@@ -146,7 +148,7 @@ impl From<&Redemption> for RedemptionView {
 
 /// The answer of release: `released: false` when the order had no active redemption; then
 /// `releasedAt` is the earlier release, if any.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseOutcome {
     pub order_id: Uuid,

@@ -4,7 +4,19 @@
 use serde::Serialize;
 
 /// A billing term. Declaration order is the order pricings are listed in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, sqlx::Type)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    utoipa::ToSchema,
+    sqlx::Type,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sqlx(type_name = "plan_duration", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PlanDuration {
@@ -46,7 +58,7 @@ impl PlanDuration {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::Type)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sqlx(type_name = "discount_type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DiscountType {
@@ -66,7 +78,7 @@ impl DiscountType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::Type)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sqlx(type_name = "image_category", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ImageCategory {

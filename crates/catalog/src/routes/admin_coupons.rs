@@ -6,14 +6,15 @@ use platform::extract::{
     FromJson, FromQuery, JsonFields, NoQuery, Patch, QueryFields, StrictJson, StrictQuery,
 };
 use platform::http::{Created, Data};
+use platform::openapi::{DataBody, ErrorBody, PageParams};
 use platform::pagination::{PageQuery, Paginated};
 use platform::{ApiResult, AppError, FieldError};
-use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::extract::UuidPath;
 use super::fields::{self, MAX_INT, MAX_MONEY, patch, patch_nullable, patch_value};
+use super::replies::Deleted;
 use crate::domain::coupon::{AdminCoupon, CouponDraft, normalize_code};
 use crate::domain::redemption::RedemptionView;
 use crate::domain::rules;
@@ -45,6 +46,20 @@ impl FromQuery for ListQuery {
     }
 }
 
+/// Every coupon, newest first (catalog.md §6.4).
+#[utoipa::path(get, path = "/api/v1/internal/catalog/coupons", tag = "coupons", operation_id = "adminListCoupons",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        PageParams,
+        ("isActive" = Option<bool>, Query, description = "Only active (or inactive) coupons"),
+        ("search" = Option<String>, Query, max_length = 255, description = "Part of the code or name, case-insensitive"),
+    ),
+    responses(
+        (status = 200, description = "A page of coupons", body = Paginated<AdminCoupon>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -54,6 +69,17 @@ pub async fn list(
     Ok(Paginated::new(items, query.page, total))
 }
 
+/// A coupon with its restrictions and active redemption count (catalog.md §6.4).
+#[utoipa::path(get, path = "/api/v1/internal/catalog/coupons/{id}", tag = "coupons", operation_id = "adminGetCoupon",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Coupon id")),
+    responses(
+        (status = 200, description = "The coupon", body = DataBody<AdminCoupon>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`COUPON_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn detail(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -73,6 +99,51 @@ fn read_discount_type(f: &mut JsonFields, required: bool) -> Option<DiscountType
 
 fn limit(f: &mut JsonFields, name: &str) -> Patch<i32> {
     patch(f, name, |f| fields::opt_i32(f, name, 1, MAX_INT))
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// A new coupon with its optional plan and user restrictions.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CouponCreateBody)]
+#[allow(dead_code)]
+pub struct CreateDoc {
+    /// Trimmed, then stored upper-case; unique in any case.
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_-]+$")]
+    code: String,
+    #[schema(min_length = 1, max_length = 255)]
+    name: String,
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    #[schema(value_type = DiscountType)]
+    discount_type: String,
+    /// `PERCENT`: 1–100; `FIXED`: an amount in IDR.
+    #[schema(minimum = 1, maximum = 2147483647)]
+    discount_value: i32,
+    /// `null` = no minimum.
+    #[schema(minimum = 0, maximum = 1000000000000000_i64)]
+    min_order_amount: Option<i64>,
+    /// `null` = no cap.
+    #[schema(minimum = 1, maximum = 1000000000000000_i64)]
+    max_discount_amount: Option<i64>,
+    /// Absent or `null` = unlimited.
+    #[schema(minimum = 1, maximum = 2147483647)]
+    max_total_redemptions: Option<i32>,
+    /// Absent = 1; `null` = unlimited.
+    #[schema(minimum = 1, maximum = 2147483647)]
+    max_redemptions_per_user: Option<i32>,
+    /// Default: the time of the request.
+    start_at: Option<OffsetDateTime>,
+    /// After `startAt`; `null` = no end.
+    end_at: Option<OffsetDateTime>,
+    /// Default `true`.
+    is_active: Option<bool>,
+    /// Existing plans; non-empty = the coupon applies to these plans only.
+    #[schema(max_items = 100)]
+    plan_ids: Option<Vec<Uuid>>,
+    /// Not checked against auth; non-empty = the coupon applies to these users only.
+    #[schema(max_items = 1000)]
+    user_ids: Option<Vec<Uuid>>,
 }
 
 pub struct CreateBody {
@@ -146,6 +217,22 @@ impl FromJson for CreateBody {
     }
 }
 
+/// Creates a coupon with its plan and user restrictions, all at once or not at all
+/// (catalog.md §6.4).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/coupons", tag = "coupons", operation_id = "adminCreateCoupon",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    request_body = CreateDoc,
+    responses(
+        (status = 201, description = "Created; `Location` names the coupon", body = DataBody<AdminCoupon>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/coupons/{id}"))),
+        (status = 400, description = "`VALIDATION_ERROR` (also a percentage over 100 or `endAt` not after `startAt`), `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND` (`details.planIds` lists the unknown ones)", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`code`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -177,6 +264,37 @@ pub async fn create(
         body: coupon,
     }
     .into_response())
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// Any creation field but `code`, `planIds` and `userIds`, each optional; the rules between
+/// fields judge the merged coupon. `null` clears the nullable fields (`description`, the
+/// amounts, the limits — unlimited — and `endAt`) and leaves the others unchanged.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CouponPatchBody)]
+#[allow(dead_code)]
+pub struct PatchDoc {
+    #[schema(min_length = 1, max_length = 255)]
+    name: Option<String>,
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    #[schema(value_type = Option<DiscountType>)]
+    discount_type: Option<String>,
+    #[schema(minimum = 1, maximum = 2147483647)]
+    discount_value: Option<i32>,
+    #[schema(minimum = 0, maximum = 1000000000000000_i64)]
+    min_order_amount: Option<i64>,
+    #[schema(minimum = 1, maximum = 1000000000000000_i64)]
+    max_discount_amount: Option<i64>,
+    /// May be below the current usage: the coupon is then exhausted.
+    #[schema(minimum = 1, maximum = 2147483647)]
+    max_total_redemptions: Option<i32>,
+    #[schema(minimum = 1, maximum = 2147483647)]
+    max_redemptions_per_user: Option<i32>,
+    start_at: Option<OffsetDateTime>,
+    end_at: Option<OffsetDateTime>,
+    is_active: Option<bool>,
 }
 
 pub struct PatchBody(CouponChanges);
@@ -227,6 +345,20 @@ impl FromJson for PatchBody {
     }
 }
 
+/// Changes a coupon; an unchanged result writes nothing (catalog.md §6.4).
+#[utoipa::path(patch, path = "/api/v1/internal/catalog/coupons/{id}", tag = "coupons", operation_id = "adminUpdateCoupon",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Coupon id")),
+    request_body = PatchDoc,
+    responses(
+        (status = 200, description = "The coupon after the change", body = DataBody<AdminCoupon>),
+        (status = 400, description = "`VALIDATION_ERROR` (also for `code`, `planIds`, `userIds`), `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`COUPON_NOT_FOUND`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn update(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -237,14 +369,35 @@ pub async fn update(
     Ok(Data(coupons::update(&state, id, changes).await?))
 }
 
+/// Deletes a coupon nobody ever redeemed; a used one can only be deactivated (catalog.md §4.4).
+#[utoipa::path(delete, path = "/api/v1/internal/catalog/coupons/{id}", tag = "coupons", operation_id = "adminDeleteCoupon",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Coupon id")),
+    responses(
+        (status = 200, description = "Deleted", body = DataBody<Deleted>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`COUPON_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`COUPON_IN_USE`", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
     _caller: AdminCaller,
     UuidPath([id]): UuidPath<1>,
     StrictQuery(NoQuery): StrictQuery<NoQuery>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Deleted>> {
     coupons::delete(&state, id).await?;
-    Ok(Data(json!({ "id": id, "deleted": true })))
+    Ok(Data(Deleted::new(id)))
+}
+
+/// A plan the coupon is limited to.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CouponPlanBody)]
+#[allow(dead_code)]
+pub struct PlanRefDoc {
+    plan_id: Uuid,
 }
 
 pub struct PlanRef(Uuid);
@@ -253,6 +406,16 @@ impl FromJson for PlanRef {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
         f.uuid("planId").map(PlanRef)
     }
+}
+
+/// A user the coupon is limited to.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CouponUserBody)]
+#[allow(dead_code)]
+pub struct UserRefDoc {
+    /// Not checked against auth.
+    user_id: Uuid,
 }
 
 pub struct UserRef(Uuid);
@@ -271,6 +434,22 @@ fn created(coupon: AdminCoupon) -> Response {
     .into_response()
 }
 
+/// Limits the coupon to a plan (besides those already listed) (catalog.md §6.4).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/coupons/{id}/plans", tag = "coupons", operation_id = "adminAddCouponPlan",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Coupon id")),
+    request_body = PlanRefDoc,
+    responses(
+        (status = 201, description = "The coupon with the new restriction; `Location` names it", body = DataBody<AdminCoupon>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/coupons/{id}"))),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`COUPON_NOT_FOUND`, `PLAN_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`planId`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn add_plan(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -283,6 +462,21 @@ pub async fn add_plan(
     ))
 }
 
+/// Removes a plan restriction; removing the last opens the coupon to every plan
+/// (catalog.md §6.4).
+#[utoipa::path(delete, path = "/api/v1/internal/catalog/coupons/{id}/plans/{planId}", tag = "coupons", operation_id = "adminRemoveCouponPlan",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Coupon id"),
+        ("planId" = Uuid, Path, description = "Plan id"),
+    ),
+    responses(
+        (status = 200, description = "The coupon without the restriction", body = DataBody<AdminCoupon>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`COUPON_NOT_FOUND`, `MAPPING_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn remove_plan(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -294,6 +488,22 @@ pub async fn remove_plan(
     ))
 }
 
+/// Limits the coupon to a user (besides those already listed) (catalog.md §6.4).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/coupons/{id}/users", tag = "coupons", operation_id = "adminAddCouponUser",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Coupon id")),
+    request_body = UserRefDoc,
+    responses(
+        (status = 201, description = "The coupon with the new restriction; `Location` names it", body = DataBody<AdminCoupon>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/coupons/{id}"))),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`COUPON_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`userId`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn add_user(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -306,6 +516,21 @@ pub async fn add_user(
     ))
 }
 
+/// Removes a user restriction; removing the last opens the coupon to every user
+/// (catalog.md §6.4).
+#[utoipa::path(delete, path = "/api/v1/internal/catalog/coupons/{id}/users/{userId}", tag = "coupons", operation_id = "adminRemoveCouponUser",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Coupon id"),
+        ("userId" = Uuid, Path, description = "User id"),
+    ),
+    responses(
+        (status = 200, description = "The coupon without the restriction", body = DataBody<AdminCoupon>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`COUPON_NOT_FOUND`, `MAPPING_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn remove_user(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -337,6 +562,22 @@ impl FromQuery for RedemptionQuery {
     }
 }
 
+/// The coupon's redemptions, released ones included unless asked otherwise (catalog.md §6.4).
+#[utoipa::path(get, path = "/api/v1/internal/catalog/coupons/{id}/redemptions", tag = "coupons", operation_id = "adminListRedemptions",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Coupon id"),
+        PageParams,
+        ("userId" = Option<Uuid>, Query, description = "Only this user's redemptions"),
+        ("includeReleased" = Option<bool>, Query, description = "Default `true`; `false` keeps the active ones only"),
+    ),
+    responses(
+        (status = 200, description = "A page of redemptions", body = Paginated<RedemptionView>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`COUPON_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn redemptions(
     State(state): State<AppState>,
     _caller: AdminCaller,

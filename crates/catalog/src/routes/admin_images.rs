@@ -7,11 +7,12 @@ use platform::extract::{
     FromJson, FromQuery, JsonFields, NoQuery, QueryFields, StrictJson, StrictQuery,
 };
 use platform::http::{Created, Data};
+use platform::openapi::{DataBody, ErrorBody, PageParams};
 use platform::pagination::{PageQuery, Paginated};
-use serde_json::{Value, json};
 
 use super::extract::UuidPath;
 use super::fields::{self, MAX_INT, patch, patch_value};
+use super::replies::Deleted;
 use crate::domain::image::{AdminImage, AdminImageDetail};
 use crate::domain::plan::PROVIDER;
 use crate::domain::terms::ImageCategory;
@@ -52,6 +53,21 @@ impl FromQuery for ListQuery {
     }
 }
 
+/// Every non-deleted image, inactive ones included (catalog.md §6.3).
+#[utoipa::path(get, path = "/api/v1/internal/catalog/images", tag = "images", operation_id = "adminListImages",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        PageParams,
+        ("isActive" = Option<bool>, Query, description = "Only active (or inactive) images"),
+        ("category" = inline(Option<ImageCategory>), Query, description = "Only images of this category"),
+        ("search" = Option<String>, Query, max_length = 255, description = "Part of the slug or display name, case-insensitive"),
+    ),
+    responses(
+        (status = 200, description = "A page of images", body = Paginated<AdminImage>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -61,6 +77,17 @@ pub async fn list(
     Ok(Paginated::new(items, query.page, total))
 }
 
+/// An image with the plans that list it explicitly (catalog.md §6.3).
+#[utoipa::path(get, path = "/api/v1/internal/catalog/images/{id}", tag = "images", operation_id = "adminGetImage",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Image id")),
+    responses(
+        (status = 200, description = "The image", body = DataBody<AdminImageDetail>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`IMAGE_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn detail(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -72,6 +99,37 @@ pub async fn detail(
 
 fn read_category(f: &mut JsonFields) -> Option<ImageCategory> {
     fields::opt_enum(f, "category", &ImageCategory::NAMES, ImageCategory::parse)
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// A new image.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ImageCreateBody)]
+#[allow(dead_code)]
+pub struct CreateDoc {
+    /// Only `digitalocean` (the default).
+    #[schema(pattern = "^digitalocean$")]
+    provider: Option<String>,
+    /// Unique per provider among non-deleted images.
+    #[schema(pattern = "^[a-z0-9.-]{1,100}$")]
+    provider_slug: String,
+    #[schema(min_length = 1, max_length = 255)]
+    display_name: String,
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    /// Default `OS`.
+    #[schema(value_type = Option<ImageCategory>)]
+    category: Option<String>,
+    #[schema(max_length = 50)]
+    distribution: Option<String>,
+    #[schema(max_length = 50)]
+    version: Option<String>,
+    /// Default `true`.
+    is_active: Option<bool>,
+    /// Default 0.
+    #[schema(minimum = -2147483647)]
+    sort_order: Option<i32>,
 }
 
 pub struct CreateBody(ImageFields);
@@ -101,6 +159,20 @@ impl FromJson for CreateBody {
     }
 }
 
+/// Registers an image (catalog.md §6.3).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/images", tag = "images", operation_id = "adminCreateImage",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    request_body = CreateDoc,
+    responses(
+        (status = 201, description = "Created; `Location` names the image", body = DataBody<AdminImage>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/images/{id}"))),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`providerSlug`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -113,6 +185,33 @@ pub async fn create(
         body: image,
     }
     .into_response())
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// Any image field, each optional. `null` leaves a field unchanged, except `description`,
+/// `distribution` and `version`, which it (or a blank) clears.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ImagePatchBody)]
+#[allow(dead_code)]
+pub struct PatchDoc {
+    #[schema(pattern = "^digitalocean$")]
+    provider: Option<String>,
+    #[schema(pattern = "^[a-z0-9.-]{1,100}$")]
+    provider_slug: Option<String>,
+    #[schema(min_length = 1, max_length = 255)]
+    display_name: Option<String>,
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    #[schema(value_type = Option<ImageCategory>)]
+    category: Option<String>,
+    #[schema(max_length = 50)]
+    distribution: Option<String>,
+    #[schema(max_length = 50)]
+    version: Option<String>,
+    is_active: Option<bool>,
+    #[schema(minimum = -2147483647)]
+    sort_order: Option<i32>,
 }
 
 pub struct PatchBody(ImageChanges);
@@ -150,6 +249,21 @@ impl FromJson for PatchBody {
     }
 }
 
+/// Changes an image; an empty body changes nothing (catalog.md §6.3).
+#[utoipa::path(patch, path = "/api/v1/internal/catalog/images/{id}", tag = "images", operation_id = "adminUpdateImage",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Image id")),
+    request_body = PatchDoc,
+    responses(
+        (status = 200, description = "The image after the change", body = DataBody<AdminImage>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`IMAGE_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`providerSlug`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn update(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -160,12 +274,23 @@ pub async fn update(
     Ok(Data(images::update(&state, id, &changes).await?))
 }
 
+/// Soft-deletes an image and takes it off every allow-list (catalog.md §4.1).
+#[utoipa::path(delete, path = "/api/v1/internal/catalog/images/{id}", tag = "images", operation_id = "adminDeleteImage",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Image id")),
+    responses(
+        (status = 200, description = "Deleted", body = DataBody<Deleted>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`IMAGE_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
     _caller: AdminCaller,
     UuidPath([id]): UuidPath<1>,
     StrictQuery(NoQuery): StrictQuery<NoQuery>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Deleted>> {
     images::delete(&state, id).await?;
-    Ok(Data(json!({ "id": id, "deleted": true })))
+    Ok(Data(Deleted::new(id)))
 }

@@ -6,10 +6,13 @@ use axum::response::{IntoResponse, Response};
 use platform::ApiResult;
 use platform::extract::{FromJson, JsonFields, NoQuery, StrictJson, StrictQuery};
 use platform::http::{Created, Data};
-use serde_json::{Value, json};
+use platform::openapi::{DataBody, ErrorBody};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 use super::extract::UuidPath;
 use super::fields::{self, MAX_INT, MAX_MONEY, patch, patch_nullable, patch_value};
+use super::replies::{Deleted, PlanImage, PlanImageDeleted};
 use crate::domain::pricing::AdminPricing;
 use crate::domain::promo::{AdminPromo, PromoDraft};
 use crate::domain::rules;
@@ -18,6 +21,25 @@ use crate::flows::plans::{self, PromoChanges};
 use crate::state::AppState;
 use crate::store::pricings::{PricingChanges, PricingFields};
 use platform::auth::AdminCaller;
+
+// Documentation only: `read_pricing` is the authority; keep the two in step.
+/// A pricing of one billing duration.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PricingBody)]
+#[allow(dead_code)]
+pub struct PricingDoc {
+    #[schema(value_type = PlanDuration)]
+    duration: String,
+    /// The selling price of the whole term, in IDR.
+    #[schema(minimum = 1, maximum = 1000000000000000_i64)]
+    price: i64,
+    /// The provider's cost of the term; default 0.
+    #[schema(minimum = 0, maximum = 1000000000000000_i64)]
+    cost: Option<i64>,
+    /// Default `true`.
+    is_active: Option<bool>,
+}
 
 /// A Pricing object, in a body of its own or in `pricings[i]`.
 pub fn read_pricing(f: &mut JsonFields) -> Option<PricingFields> {
@@ -58,6 +80,33 @@ fn read_discount_type(f: &mut JsonFields, required: bool) -> Option<DiscountType
     }
 }
 
+// Documentation only: `read_promo` is the authority; keep the two in step.
+/// A scheduled automatic discount on a plan.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PromoBody)]
+#[allow(dead_code)]
+pub struct PromoDoc {
+    #[schema(min_length = 1, max_length = 255)]
+    name: String,
+    #[schema(value_type = DiscountType)]
+    discount_type: String,
+    /// `PERCENT`: 1–100; `FIXED`: an amount in IDR.
+    #[schema(minimum = 1, maximum = 2147483647)]
+    discount_value: i32,
+    /// A cap on the discount; `null` = none.
+    #[schema(minimum = 1, maximum = 1000000000000000_i64)]
+    max_discount_amount: Option<i64>,
+    /// Unique; empty or absent = every duration.
+    #[schema(value_type = Option<Vec<PlanDuration>>, max_items = 4)]
+    durations: Option<Vec<String>>,
+    start_at: OffsetDateTime,
+    /// After `startAt`.
+    end_at: OffsetDateTime,
+    /// Default `true`.
+    is_active: Option<bool>,
+}
+
 /// A Promo object, in a body of its own or in `promos[i]`, cross-field rules included.
 pub fn read_promo(f: &mut JsonFields) -> Option<PromoDraft> {
     let name = fields::req_text(f, "name", 255);
@@ -95,6 +144,22 @@ impl FromJson for PricingBody {
     }
 }
 
+/// Adds a pricing for a duration the plan has no pricing for (catalog.md §6.2).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/plans/{id}/pricings", tag = "plans", operation_id = "adminAddPricing",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    request_body = PricingDoc,
+    responses(
+        (status = 201, description = "Created; `Location` names the pricing", body = DataBody<AdminPricing>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/plans/{id}/pricings/{pricingId}"))),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`duration`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn add_pricing(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -111,6 +176,20 @@ pub async fn add_pricing(
         body: pricing,
     }
     .into_response())
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// A pricing change; `duration` cannot change, and `null` leaves a field unchanged.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PricingPatchBody)]
+#[allow(dead_code)]
+pub struct PricingPatchDoc {
+    #[schema(minimum = 1, maximum = 1000000000000000_i64)]
+    price: Option<i64>,
+    #[schema(minimum = 0, maximum = 1000000000000000_i64)]
+    cost: Option<i64>,
+    is_active: Option<bool>,
 }
 
 pub struct PricingPatch(PricingChanges);
@@ -135,6 +214,23 @@ impl FromJson for PricingPatch {
     }
 }
 
+/// Changes a pricing's price, cost or state; an empty body changes nothing (catalog.md §6.2).
+#[utoipa::path(patch, path = "/api/v1/internal/catalog/plans/{id}/pricings/{pricingId}", tag = "plans", operation_id = "adminUpdatePricing",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Plan id"),
+        ("pricingId" = Uuid, Path, description = "Pricing id (of this plan)"),
+    ),
+    request_body = PricingPatchDoc,
+    responses(
+        (status = 200, description = "The pricing after the change", body = DataBody<AdminPricing>),
+        (status = 400, description = "`VALIDATION_ERROR` (also for `duration`), `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`, `PRICING_NOT_FOUND`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn update_pricing(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -147,14 +243,28 @@ pub async fn update_pricing(
     ))
 }
 
+/// Deletes a pricing: the plan no longer sells that duration (catalog.md §6.2).
+#[utoipa::path(delete, path = "/api/v1/internal/catalog/plans/{id}/pricings/{pricingId}", tag = "plans", operation_id = "adminDeletePricing",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Plan id"),
+        ("pricingId" = Uuid, Path, description = "Pricing id (of this plan)"),
+    ),
+    responses(
+        (status = 200, description = "Deleted", body = DataBody<Deleted>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`, `PRICING_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn delete_pricing(
     State(state): State<AppState>,
     _caller: AdminCaller,
     UuidPath([plan_id, pricing_id]): UuidPath<2>,
     StrictQuery(NoQuery): StrictQuery<NoQuery>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Deleted>> {
     plans::delete_pricing(&state, plan_id, pricing_id).await?;
-    Ok(Data(json!({ "id": pricing_id, "deleted": true })))
+    Ok(Data(Deleted::new(pricing_id)))
 }
 
 pub struct PromoBody(PromoDraft);
@@ -165,6 +275,21 @@ impl FromJson for PromoBody {
     }
 }
 
+/// Adds a scheduled promo to a plan (catalog.md §6.2, §4.3).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/plans/{id}/promos", tag = "plans", operation_id = "adminAddPromo",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    request_body = PromoDoc,
+    responses(
+        (status = 201, description = "Created; `Location` names the promo", body = DataBody<AdminPromo>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/plans/{id}/promos/{promoId}"))),
+        (status = 400, description = "`VALIDATION_ERROR` (also a percentage over 100 or `endAt` not after `startAt`), `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn add_promo(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -181,6 +306,30 @@ pub async fn add_promo(
         body: promo,
     }
     .into_response())
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// Any promo field, each optional; the rules between fields judge the merged promo. `null`
+/// leaves a field unchanged, except `maxDiscountAmount` (removes the cap) and `durations`
+/// (every duration).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PromoPatchBody)]
+#[allow(dead_code)]
+pub struct PromoPatchDoc {
+    #[schema(min_length = 1, max_length = 255)]
+    name: Option<String>,
+    #[schema(value_type = Option<DiscountType>)]
+    discount_type: Option<String>,
+    #[schema(minimum = 1, maximum = 2147483647)]
+    discount_value: Option<i32>,
+    #[schema(minimum = 1, maximum = 1000000000000000_i64)]
+    max_discount_amount: Option<i64>,
+    #[schema(value_type = Option<Vec<PlanDuration>>, max_items = 4)]
+    durations: Option<Vec<String>>,
+    start_at: Option<OffsetDateTime>,
+    end_at: Option<OffsetDateTime>,
+    is_active: Option<bool>,
 }
 
 pub struct PromoPatch(PromoChanges);
@@ -213,6 +362,23 @@ impl FromJson for PromoPatch {
     }
 }
 
+/// Changes a promo; the rules between fields are checked on the merged result (catalog.md §6.2).
+#[utoipa::path(patch, path = "/api/v1/internal/catalog/plans/{id}/promos/{promoId}", tag = "plans", operation_id = "adminUpdatePromo",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Plan id"),
+        ("promoId" = Uuid, Path, description = "Promo id (of this plan)"),
+    ),
+    request_body = PromoPatchDoc,
+    responses(
+        (status = 200, description = "The promo after the change", body = DataBody<AdminPromo>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`, `PROMO_NOT_FOUND`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn update_promo(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -225,17 +391,40 @@ pub async fn update_promo(
     ))
 }
 
+/// Deletes a promo (catalog.md §6.2).
+#[utoipa::path(delete, path = "/api/v1/internal/catalog/plans/{id}/promos/{promoId}", tag = "plans", operation_id = "adminDeletePromo",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Plan id"),
+        ("promoId" = Uuid, Path, description = "Promo id (of this plan)"),
+    ),
+    responses(
+        (status = 200, description = "Deleted", body = DataBody<Deleted>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`, `PROMO_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn delete_promo(
     State(state): State<AppState>,
     _caller: AdminCaller,
     UuidPath([plan_id, promo_id]): UuidPath<2>,
     StrictQuery(NoQuery): StrictQuery<NoQuery>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Deleted>> {
     plans::delete_promo(&state, plan_id, promo_id).await?;
-    Ok(Data(json!({ "id": promo_id, "deleted": true })))
+    Ok(Data(Deleted::new(promo_id)))
 }
 
-pub struct ImageRef(uuid::Uuid);
+/// An image to add to the plan's allow-list.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PlanImageBody)]
+#[allow(dead_code)]
+pub struct ImageRefDoc {
+    image_id: Uuid,
+}
+
+pub struct ImageRef(Uuid);
 
 impl FromJson for ImageRef {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
@@ -243,6 +432,23 @@ impl FromJson for ImageRef {
     }
 }
 
+/// Adds an image to the plan's allow-list; a plan with a non-empty list allows only the listed
+/// images (catalog.md §6.2, §4.5).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/plans/{id}/images", tag = "plans", operation_id = "adminAddPlanImage",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    request_body = ImageRefDoc,
+    responses(
+        (status = 201, description = "Added; `Location` names the row", body = DataBody<PlanImage>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/plans/{id}/images/{imageId}"))),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`, `IMAGE_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`imageId`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn add_image(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -253,19 +459,36 @@ pub async fn add_image(
     plans::add_image(&state, plan_id, image_id).await?;
     Ok(Created {
         location: format!("/api/v1/internal/catalog/plans/{plan_id}/images/{image_id}"),
-        body: json!({ "planId": plan_id, "imageId": image_id }),
+        body: PlanImage { plan_id, image_id },
     }
     .into_response())
 }
 
+/// Removes an image from the plan's allow-list; an emptied list allows every image
+/// (catalog.md §6.2, §4.5).
+#[utoipa::path(delete, path = "/api/v1/internal/catalog/plans/{id}/images/{imageId}", tag = "plans", operation_id = "adminRemovePlanImage",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Plan id"),
+        ("imageId" = Uuid, Path, description = "Image id"),
+    ),
+    responses(
+        (status = 200, description = "Removed", body = DataBody<PlanImageDeleted>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`, `MAPPING_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn remove_image(
     State(state): State<AppState>,
     _caller: AdminCaller,
     UuidPath([plan_id, image_id]): UuidPath<2>,
     StrictQuery(NoQuery): StrictQuery<NoQuery>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<PlanImageDeleted>> {
     plans::remove_image(&state, plan_id, image_id).await?;
-    Ok(Data(
-        json!({ "planId": plan_id, "imageId": image_id, "deleted": true }),
-    ))
+    Ok(Data(PlanImageDeleted {
+        plan_id,
+        image_id,
+        deleted: true,
+    }))
 }

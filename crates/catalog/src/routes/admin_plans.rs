@@ -8,12 +8,14 @@ use platform::extract::{
     FromJson, FromQuery, JsonFields, NoQuery, QueryFields, StrictJson, StrictQuery,
 };
 use platform::http::{Created, Data};
+use platform::openapi::{DataBody, ErrorBody, PageParams};
 use platform::pagination::{PageQuery, Paginated};
-use serde_json::{Value, json};
+use uuid::Uuid;
 
-use super::admin_plan_children::{read_pricing, read_promo};
+use super::admin_plan_children::{PricingDoc, PromoDoc, read_pricing, read_promo};
 use super::extract::UuidPath;
 use super::fields::{self, MAX_INT};
+use super::replies::Deleted;
 use crate::domain::plan::{AdminPlan, PROVIDER};
 use crate::flows::plans::{self, NewPlan};
 use crate::state::AppState;
@@ -50,6 +52,20 @@ impl FromQuery for ListQuery {
     }
 }
 
+/// Every non-deleted plan with all its pricings, promos and allow-list (catalog.md §6.2).
+#[utoipa::path(get, path = "/api/v1/internal/catalog/plans", tag = "plans", operation_id = "adminListPlans",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        PageParams,
+        ("isActive" = Option<bool>, Query, description = "Only active (or inactive) plans"),
+        ("search" = Option<String>, Query, max_length = 255, description = "Part of `name` or `displayName`, case-insensitive"),
+    ),
+    responses(
+        (status = 200, description = "A page of plans", body = Paginated<AdminPlan>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -59,6 +75,18 @@ pub async fn list(
     Ok(Paginated::new(items, query.page, total))
 }
 
+/// A plan with all its pricings (with `cost`), promos (with `state`) and allow-list
+/// (catalog.md §6.2).
+#[utoipa::path(get, path = "/api/v1/internal/catalog/plans/{id}", tag = "plans", operation_id = "adminGetPlan",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses(
+        (status = 200, description = "The plan", body = DataBody<AdminPlan>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn detail(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -66,6 +94,53 @@ pub async fn detail(
     StrictQuery(NoQuery): StrictQuery<NoQuery>,
 ) -> ApiResult<Data<AdminPlan>> {
     Ok(Data(plans::admin_detail(&state, id).await?))
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// A new plan, optionally with its pricings, promos and image allow-list.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PlanCreateBody)]
+#[allow(dead_code)]
+pub struct CreateDoc {
+    /// Unique among non-deleted plans.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
+    name: String,
+    /// Trimmed.
+    #[schema(min_length = 1, max_length = 255)]
+    display_name: String,
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    #[schema(minimum = 1, maximum = 64)]
+    cpu: i32,
+    #[schema(minimum = 256)]
+    memory_mb: i32,
+    #[schema(minimum = 10)]
+    disk_gb: i32,
+    /// Terabytes, at most two decimals.
+    #[schema(minimum = 0, maximum = 999999.99)]
+    bandwidth_tb: f64,
+    /// Only `digitalocean` (the default).
+    #[schema(pattern = "^digitalocean$")]
+    provider: Option<String>,
+    #[schema(pattern = "^[a-z0-9-]{1,100}$")]
+    provider_size_slug: String,
+    /// Default `true`.
+    is_active: Option<bool>,
+    /// Default 0.
+    #[schema(minimum = -2147483647)]
+    sort_order: Option<i32>,
+    /// Each `^[a-z0-9-]{1,32}$`; duplicates are dropped.
+    #[schema(max_items = 10)]
+    tags: Option<Vec<String>>,
+    /// Durations unique.
+    #[schema(max_items = 4)]
+    pricings: Option<Vec<PricingDoc>>,
+    #[schema(max_items = 20)]
+    promos: Option<Vec<PromoDoc>>,
+    /// Existing images: the plan's allow-list (`[]` or absent = every image).
+    #[schema(max_items = 100)]
+    image_ids: Option<Vec<Uuid>>,
 }
 
 pub struct CreateBody(NewPlan);
@@ -121,6 +196,22 @@ impl FromJson for CreateBody {
     }
 }
 
+/// Creates a plan with its pricings, promos and allow-list, all at once or not at all
+/// (catalog.md §6.2).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/plans", tag = "plans", operation_id = "adminCreatePlan",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    request_body = CreateDoc,
+    responses(
+        (status = 201, description = "Created; `Location` names the plan", body = DataBody<AdminPlan>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/plans/{id}"))),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`IMAGE_NOT_FOUND` (`details.imageIds` lists the unknown ones)", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`name`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -133,6 +224,41 @@ pub async fn create(
         body: plan,
     }
     .into_response())
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// The scalar fields of a plan, each optional; `null` leaves a field unchanged, except
+/// `description`, which it clears. Nested rows have their own routes.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PlanPatchBody)]
+#[allow(dead_code)]
+pub struct PatchDoc {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
+    name: Option<String>,
+    #[schema(min_length = 1, max_length = 255)]
+    display_name: Option<String>,
+    /// `null` or blank clears it.
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    #[schema(minimum = 1, maximum = 64)]
+    cpu: Option<i32>,
+    #[schema(minimum = 256)]
+    memory_mb: Option<i32>,
+    #[schema(minimum = 10)]
+    disk_gb: Option<i32>,
+    #[schema(minimum = 0, maximum = 999999.99)]
+    bandwidth_tb: Option<f64>,
+    #[schema(pattern = "^digitalocean$")]
+    provider: Option<String>,
+    #[schema(pattern = "^[a-z0-9-]{1,100}$")]
+    provider_size_slug: Option<String>,
+    is_active: Option<bool>,
+    #[schema(minimum = -2147483647)]
+    sort_order: Option<i32>,
+    /// Replaces the list; each `^[a-z0-9-]{1,32}$`.
+    #[schema(max_items = 10)]
+    tags: Option<Vec<String>>,
 }
 
 pub struct PatchBody(PlanChanges);
@@ -194,6 +320,21 @@ impl FromJson for PatchBody {
     }
 }
 
+/// Changes a plan's scalar fields; an empty body changes nothing (catalog.md §6.2).
+#[utoipa::path(patch, path = "/api/v1/internal/catalog/plans/{id}", tag = "plans", operation_id = "adminUpdatePlan",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    request_body = PatchDoc,
+    responses(
+        (status = 200, description = "The plan after the change", body = DataBody<AdminPlan>),
+        (status = 400, description = "`VALIDATION_ERROR` (also for `pricings`, `promos`, `imageIds`), `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`DUPLICATE_ENTRY` (`name`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn update(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -204,12 +345,24 @@ pub async fn update(
     Ok(Data(plans::update(&state, id, &changes).await?))
 }
 
+/// Soft-deletes a plan: it vanishes from every route; past orders keep their snapshot
+/// (catalog.md §4.1).
+#[utoipa::path(delete, path = "/api/v1/internal/catalog/plans/{id}", tag = "plans", operation_id = "adminDeletePlan",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses(
+        (status = 200, description = "Deleted", body = DataBody<Deleted>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin or inactive admin token)", body = ErrorBody),
+        (status = 404, description = "`PLAN_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
     _caller: AdminCaller,
     UuidPath([id]): UuidPath<1>,
     StrictQuery(NoQuery): StrictQuery<NoQuery>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Deleted>> {
     plans::delete(&state, id).await?;
-    Ok(Data(json!({ "id": id, "deleted": true })))
+    Ok(Data(Deleted::new(id)))
 }

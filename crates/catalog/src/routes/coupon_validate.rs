@@ -5,6 +5,7 @@ use axum::extract::State;
 use platform::ApiResult;
 use platform::extract::{FromJson, JsonFields, parse_json_body, parse_uuid, read_json_bytes};
 use platform::http::{Data, RequestContext};
+use platform::openapi::{DataBody, ErrorBody};
 use uuid::Uuid;
 
 use super::extract::{NoStore, ValidateCaller};
@@ -12,6 +13,26 @@ use super::fields::{self, MAX_MONEY};
 use crate::domain::coupon::{ValidationOutcome, normalize_code};
 use crate::flows::coupons::{self, ValidateInput};
 use crate::state::AppState;
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// A coupon code to preview against an amount.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CouponValidateBody)]
+#[allow(dead_code)]
+pub struct ValidateRequest {
+    /// Trimmed and matched case-insensitively; 1–32 characters.
+    #[schema(min_length = 1, max_length = 32)]
+    code: String,
+    /// The post-promo price the coupon would apply to, in IDR.
+    #[schema(minimum = 0, maximum = 1000000000000000_i64)]
+    amount: i64,
+    /// Required by plan-restricted coupons.
+    plan_id: Option<Uuid>,
+    /// Ignored when a bearer token is sent (its `sub` is used); otherwise needed by
+    /// user-restricted coupons and the per-user limit.
+    user_id: Option<Uuid>,
+}
 
 pub struct ValidateBody {
     code: String,
@@ -46,6 +67,21 @@ impl FromJson for ValidateBody {
     }
 }
 
+/// A read-only price preview of a coupon: answered with `200` whether it applies or not
+/// (`valid`, `reason`). Limited per client IP unless a valid `X-API-Key` is sent
+/// (catalog.md §6.1, §4.4).
+#[utoipa::path(post, path = "/api/v1/catalog/coupons/validate", tag = "catalog", operation_id = "validateCoupon",
+    security((), ("bearerAuth" = []), ("apiKey" = [])),
+    request_body = ValidateRequest,
+    responses(
+        (status = 200, description = "The outcome; `valid: false` carries `reason` and `message`", body = DataBody<ValidationOutcome>,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED` (an invalid bearer token or API key)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS`", body = ErrorBody),
+    ))]
 pub async fn validate(
     State(state): State<AppState>,
     ctx: RequestContext,

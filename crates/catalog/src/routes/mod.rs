@@ -8,96 +8,59 @@ mod coupon_validate;
 pub mod extract;
 pub mod fields;
 mod public;
+mod replies;
 mod service_coupons;
 
-use axum::Router;
-use axum::routing::{delete, get, patch, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-const ADMIN: &str = "/api/v1/internal/catalog";
-
-pub fn router(state: AppState) -> Router {
-    let admin = |path: &str| format!("{ADMIN}{path}");
-    Router::new()
-        .route("/api/v1/catalog/plans", get(public::list_plans))
-        .route("/api/v1/catalog/plans/{id}", get(public::plan_detail))
-        .route("/api/v1/catalog/images", get(public::list_images))
-        .route("/api/v1/catalog/images/{id}", get(public::image_detail))
-        .route(
-            "/api/v1/catalog/coupons/validate",
-            post(coupon_validate::validate),
-        )
-        .route(
-            &admin("/plans"),
-            get(admin_plans::list).post(admin_plans::create),
-        )
-        .route(
-            &admin("/plans/{id}"),
-            get(admin_plans::detail)
-                .patch(admin_plans::update)
-                .delete(admin_plans::delete),
-        )
-        .route(
-            &admin("/plans/{id}/pricings"),
-            post(admin_plan_children::add_pricing),
-        )
-        .route(
-            &admin("/plans/{id}/pricings/{pricingId}"),
-            patch(admin_plan_children::update_pricing).delete(admin_plan_children::delete_pricing),
-        )
-        .route(
-            &admin("/plans/{id}/promos"),
-            post(admin_plan_children::add_promo),
-        )
-        .route(
-            &admin("/plans/{id}/promos/{promoId}"),
-            patch(admin_plan_children::update_promo).delete(admin_plan_children::delete_promo),
-        )
-        .route(
-            &admin("/plans/{id}/images"),
-            post(admin_plan_children::add_image),
-        )
-        .route(
-            &admin("/plans/{id}/images/{imageId}"),
-            delete(admin_plan_children::remove_image),
-        )
-        .route(
-            &admin("/images"),
-            get(admin_images::list).post(admin_images::create),
-        )
-        .route(
-            &admin("/images/{id}"),
-            get(admin_images::detail)
-                .patch(admin_images::update)
-                .delete(admin_images::delete),
-        )
-        .route(
-            &admin("/coupons"),
-            get(admin_coupons::list).post(admin_coupons::create),
-        )
+/// Every route of the service, each documented by its handler's `#[utoipa::path]`.
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(public::list_plans))
+        .routes(routes!(public::plan_detail))
+        .routes(routes!(public::list_images))
+        .routes(routes!(public::image_detail))
+        .routes(routes!(coupon_validate::validate))
+        .routes(routes!(admin_plans::list, admin_plans::create))
+        .routes(routes!(
+            admin_plans::detail,
+            admin_plans::update,
+            admin_plans::delete
+        ))
+        .routes(routes!(admin_plan_children::add_pricing))
+        .routes(routes!(
+            admin_plan_children::update_pricing,
+            admin_plan_children::delete_pricing
+        ))
+        .routes(routes!(admin_plan_children::add_promo))
+        .routes(routes!(
+            admin_plan_children::update_promo,
+            admin_plan_children::delete_promo
+        ))
+        .routes(routes!(admin_plan_children::add_image))
+        .routes(routes!(admin_plan_children::remove_image))
+        .routes(routes!(admin_images::list, admin_images::create))
+        .routes(routes!(
+            admin_images::detail,
+            admin_images::update,
+            admin_images::delete
+        ))
+        .routes(routes!(admin_coupons::list, admin_coupons::create))
         // Static segments win over `{id}` (platform.md §2).
-        .route(&admin("/coupons/redeem"), post(service_coupons::redeem))
-        .route(&admin("/coupons/release"), post(service_coupons::release))
-        .route(
-            &admin("/coupons/{id}"),
-            get(admin_coupons::detail)
-                .patch(admin_coupons::update)
-                .delete(admin_coupons::delete),
-        )
-        .route(&admin("/coupons/{id}/plans"), post(admin_coupons::add_plan))
-        .route(
-            &admin("/coupons/{id}/plans/{planId}"),
-            delete(admin_coupons::remove_plan),
-        )
-        .route(&admin("/coupons/{id}/users"), post(admin_coupons::add_user))
-        .route(
-            &admin("/coupons/{id}/users/{userId}"),
-            delete(admin_coupons::remove_user),
-        )
-        .route(
-            &admin("/coupons/{id}/redemptions"),
-            get(admin_coupons::redemptions),
-        )
+        .routes(routes!(service_coupons::redeem))
+        .routes(routes!(service_coupons::release))
+        .routes(routes!(
+            admin_coupons::detail,
+            admin_coupons::update,
+            admin_coupons::delete
+        ))
+        .routes(routes!(admin_coupons::add_plan))
+        .routes(routes!(admin_coupons::remove_plan))
+        .routes(routes!(admin_coupons::add_user))
+        .routes(routes!(admin_coupons::remove_user))
+        .routes(routes!(admin_coupons::redemptions))
         .with_state(state)
 }

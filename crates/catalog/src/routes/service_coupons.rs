@@ -7,6 +7,8 @@ use platform::ApiResult;
 use platform::auth::ServiceCaller;
 use platform::extract::{FromJson, JsonFields, StrictJson};
 use platform::http::{Created, Data};
+use platform::openapi::{DataBody, ErrorBody};
+use uuid::Uuid;
 
 use super::coupon_validate::read_code;
 use super::fields::{self, MAX_MONEY};
@@ -14,6 +16,27 @@ use crate::domain::redemption::{RedeemRequest, RedeemResult, ReleaseOutcome};
 use crate::domain::terms::{PlanDuration, ReleaseReason};
 use crate::flows::coupons::{self, Redeemed};
 use crate::state::AppState;
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// A coupon to record for a new order.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CouponRedeemBody)]
+#[allow(dead_code)]
+pub struct RedeemDoc {
+    /// Trimmed and matched case-insensitively; 1–32 characters.
+    #[schema(min_length = 1, max_length = 32)]
+    code: String,
+    /// The natural idempotency key: a repeat with the same body answers the first record.
+    order_id: Uuid,
+    user_id: Uuid,
+    plan_id: Uuid,
+    #[schema(value_type = PlanDuration)]
+    duration: String,
+    /// The post-promo price, in IDR.
+    #[schema(minimum = 0, maximum = 1000000000000000_i64)]
+    amount: i64,
+}
 
 pub struct RedeemBody(RedeemRequest);
 
@@ -36,6 +59,22 @@ impl FromJson for RedeemBody {
     }
 }
 
+/// Records the coupon for a new order, re-running every check under the coupon's lock;
+/// idempotent per `orderId` (catalog.md §6.5). An `Idempotency-Key` header is not read.
+#[utoipa::path(post, path = "/api/v1/internal/catalog/coupons/redeem", tag = "service", operation_id = "redeemCoupon",
+    security(("apiKey" = [])),
+    request_body = RedeemDoc,
+    responses(
+        (status = 201, description = "Redeemed; `Location` names the coupon's redemptions", body = DataBody<RedeemResult>,
+            headers(("Location" = String, description = "/api/v1/internal/catalog/coupons/{couponId}/redemptions"))),
+        (status = 200, description = "A repeat of an earlier identical redeem: the same record", body = DataBody<RedeemResult>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED` (`X-API-Key` missing or wrong)", body = ErrorBody),
+        (status = 409, description = "`ORDER_ALREADY_REDEEMED` (`details.reason`: `DIFFERENT_COUPON`, `DIFFERENT_REQUEST`, `REDEMPTION_RELEASED`)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+        (status = 422, description = "`COUPON_NOT_APPLICABLE` (`details.reason`: a validation reason; `details.minOrderAmount` for `MIN_AMOUNT_NOT_MET`)", body = ErrorBody),
+    ))]
 pub async fn redeem(
     State(state): State<AppState>,
     _caller: ServiceCaller,
@@ -54,8 +93,33 @@ pub async fn redeem(
     })
 }
 
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = ReleaseReason)]
+#[allow(dead_code)]
+pub enum ReleaseReasonName {
+    OrderCancelled,
+    PaymentExpired,
+    OrderNotCreated,
+    PaymentFailed,
+    OrderFailed,
+    Refunded,
+    Other,
+}
+
+// Documentation only: the `FromJson` parser below is the authority; keep the two in step.
+/// An order whose redemption stops counting, and why.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CouponReleaseBody)]
+#[allow(dead_code)]
+pub struct ReleaseDoc {
+    order_id: Uuid,
+    reason: ReleaseReasonName,
+}
+
 pub struct ReleaseBody {
-    order_id: uuid::Uuid,
+    order_id: Uuid,
     reason: ReleaseReason,
 }
 
@@ -70,6 +134,18 @@ impl FromJson for ReleaseBody {
     }
 }
 
+/// Stops an order's redemption from counting toward the limits; a repeat answers
+/// `released: false` (catalog.md §6.5).
+#[utoipa::path(post, path = "/api/v1/internal/catalog/coupons/release", tag = "service", operation_id = "releaseCoupon",
+    security(("apiKey" = [])),
+    request_body = ReleaseDoc,
+    responses(
+        (status = 200, description = "Released, or `released: false` when the order had no active redemption", body = DataBody<ReleaseOutcome>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED` (`X-API-Key` missing or wrong)", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn release(
     State(state): State<AppState>,
     _caller: ServiceCaller,

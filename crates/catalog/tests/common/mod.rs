@@ -2,6 +2,9 @@
 //! test may pin, API-key and token helpers, and row counters.
 #![allow(dead_code)]
 
+// Not every test binary uses both.
+#[allow(unused_imports)]
+pub use platform::testing::{assert_error, send};
 use std::sync::{Arc, Mutex};
 
 use platform::auth::Role;
@@ -232,26 +235,6 @@ impl TestApp {
         assert_eq!(status, StatusCode::OK, "{body}");
         body["data"].clone()
     }
-}
-
-pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = req.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
-}
-
-/// Asserts the error envelope with a code and a non-empty Indonesian message.
-pub fn assert_error(status: StatusCode, body: &Value, expected_status: StatusCode, code: &str) {
-    assert_eq!(status, expected_status, "{body}");
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
 }
 
 /// The `details.fields[].field` names of a validation error.

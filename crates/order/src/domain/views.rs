@@ -47,7 +47,7 @@ impl OrderRow {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemRow {
     pub id: Uuid,
@@ -86,7 +86,7 @@ pub struct TaskRow {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryRow {
     pub id: Uuid,
@@ -100,7 +100,7 @@ pub struct HistoryRow {
 }
 
 /// One row of `jobs` as the admin detail shows it: never the payload (§3.3).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRow {
     pub id: Uuid,
@@ -119,7 +119,7 @@ pub struct JobRow {
 }
 
 /// A list row (§3.2): the order plus the task's public IPv4.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderSummary {
     pub id: Uuid,
@@ -143,7 +143,7 @@ pub struct OrderSummary {
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PricingView {
     pub base_price: i64,
@@ -155,7 +155,7 @@ pub struct PricingView {
 }
 
 /// The task as its owner sees it (§3.1).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskView {
     pub status: String,
@@ -196,7 +196,7 @@ impl From<&TaskRow> for TaskView {
 }
 
 /// The task as the back office sees it (§3.3); the root password is never part of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminTaskView {
     pub id: Uuid,
@@ -239,7 +239,7 @@ impl AdminTaskView {
 
 /// The order of the user routes (§3.1); every key is always present. `T` is the provisioning
 /// task's representation: the user's, or the admin's richer one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderBody<T> {
     pub id: Uuid,
@@ -252,6 +252,9 @@ pub struct OrderBody<T> {
     pub image_name: String,
     pub pricing: PricingView,
     pub items: Vec<ItemRow>,
+    /// `null` until the order is paid. Inlined: utoipa drops the `null` of a referenced generic
+    /// `Option<T>` (`OrderBody<AdminTaskView>` documented a required object).
+    #[schema(inline)]
     pub provisioning_task: Option<T>,
     #[serde(with = "wire_option")]
     pub paid_at: Option<OffsetDateTime>,
@@ -310,7 +313,7 @@ impl OrderView {
 }
 
 /// The admin detail (§3.3): the user representation plus the back-office fields.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminOrderView {
     #[serde(flatten)]
@@ -343,7 +346,7 @@ impl AdminOrderView {
 }
 
 /// The answer of a payment-status call (§4.4).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentStatusView {
     pub id: Uuid,

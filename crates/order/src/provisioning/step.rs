@@ -15,6 +15,13 @@ use crate::domain::status::{OrderStatus, PlanDuration};
 use crate::queues::NOTIFICATIONS;
 use crate::store::{history, orders};
 
+static PROVISIONING_OUTCOMES: platform::metrics::CounterVec = platform::metrics::CounterVec::new(
+    "provisioning_outcomes_total",
+    "Provisioning tasks that ended: outcome active (order ACTIVE, error_code none) or failed \
+     (order FAILED, error_code = the task error code of order.md §7.6).",
+    &["outcome", "error_code"],
+);
+
 /// The task error codes of §7.6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -456,6 +463,7 @@ impl Provisioner {
         jobs::enqueue(&mut tx, job).await?;
         tx.commit().await?;
         self.job_waker.wake();
+        PROVISIONING_OUTCOMES.inc(&["active", "none"]);
         tracing::info!(orderId = %task.order_id, dropletId = d.id, "order active");
         Ok(())
     }
@@ -543,6 +551,7 @@ impl Provisioner {
         .await?;
         tx.commit().await?;
         self.job_waker.wake();
+        PROVISIONING_OUTCOMES.inc(&["failed", code.as_str()]);
         tracing::warn!(orderId = %task.order_id, errorCode = code.as_str(), "provisioning failed");
         Ok(())
     }

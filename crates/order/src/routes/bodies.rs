@@ -12,6 +12,79 @@ use crate::flows::create::CreateOrder;
 
 pub struct CreateBody(pub CreateOrder);
 
+// Documentation only: `CreateBody`'s parser decides what is accepted; keep the two in step.
+/// What to order: a plan, an image offered for it, a billing duration and optionally a coupon.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+// The example is the demo catalog's basic plan with Ubuntu 22.04 (catalog spec §9): Swagger UI's
+// "Try it out" and scripts/fuzz.sh create a real order with it on a development platform.
+#[schema(as = CreateOrderBody, example = json!({
+    "planId": "a1000000-0000-4000-8000-000000000002",
+    "imageId": "b1000000-0000-4000-8000-000000000001",
+    "duration": "MONTHLY"
+}))]
+#[allow(dead_code)]
+pub struct CreateOrderRequest {
+    plan_id: uuid::Uuid,
+    image_id: uuid::Uuid,
+    duration: DurationName,
+    /// Trimmed, then 1–32 of `A–Z a–z 0–9 _ -`, upper-cased before use; `null` or blank means
+    /// no coupon (order.md §4.1).
+    #[schema(pattern = r"^\s*[A-Za-z0-9_-]{0,32}\s*$")]
+    coupon_code: Option<String>,
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = PlanDuration)]
+#[allow(dead_code)]
+pub enum DurationName {
+    Monthly,
+    Quarterly,
+    SemiAnnual,
+    Annual,
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = OrderStatus)]
+#[allow(dead_code)]
+pub enum OrderStatusName {
+    PendingPayment,
+    Paid,
+    Provisioning,
+    Active,
+    Failed,
+    Canceled,
+}
+
+// Documentation only: `PaymentBody`'s parser decides what is accepted; keep the two in step.
+/// The payment outcome billing reports for an order.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = PaymentStatusBody)]
+#[allow(dead_code)]
+pub struct PaymentStatusRequest {
+    status: PaymentEventName,
+    /// Printable ASCII.
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[ -~]*$")]
+    reference: Option<String>,
+    /// At most 5 minutes in the future.
+    paid_at: Option<time::OffsetDateTime>,
+    #[schema(max_length = 1000)]
+    notes: Option<String>,
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(dead_code)]
+pub enum PaymentEventName {
+    Paid,
+    PaymentFailed,
+}
+
 impl FromJson for CreateBody {
     fn from_json(f: &mut JsonFields) -> Option<Self> {
         let plan_id = f.uuid("planId");
@@ -110,20 +183,6 @@ impl FromJson for PaymentBody {
             paid_at: paid_at?,
             notes,
         })
-    }
-}
-
-/// `{ "reason": … }` of cancel (≤ 500) and retry (same bound: the spec gives none for retry).
-pub struct ReasonBody(pub Option<String>);
-
-impl FromJson for ReasonBody {
-    fn from_json(f: &mut JsonFields) -> Option<Self> {
-        let reason = f.opt_string("reason");
-        if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
-            f.problem("reason", "reason maksimal 500 karakter");
-            return None;
-        }
-        Some(ReasonBody(reason))
     }
 }
 

@@ -3,12 +3,13 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use platform::auth::AdminCaller;
-use platform::extract::{NoQuery, StrictJson, StrictQuery, path_uuid};
+use platform::extract::{NoQuery, ReasonBody, StrictJson, StrictQuery, path_uuid};
 use platform::http::{Data, RequestContext};
+use platform::openapi::{DataBody, ErrorBody, PageParams, ReasonRequest};
 use platform::pagination::Paginated;
 use platform::{ApiResult, AppError};
 
-use super::bodies::{AdminListQuery, PaymentBody, ReasonBody};
+use super::bodies::{AdminListQuery, OrderStatusName, PaymentBody, PaymentStatusRequest};
 use crate::domain::status::Actor;
 use crate::domain::views::{AdminOrderView, OrderSummary, PaymentStatusView};
 use crate::flows::admin;
@@ -19,6 +20,26 @@ use crate::store::orders::{self, ListFilter};
 /// How far in the future a `paidAt` may be (clock skew between gateway and us).
 const PAID_AT_SKEW: time::Duration = time::Duration::minutes(5);
 
+/// Billing's payment instruction: `PAID` moves a pending order to `PAID` and starts
+/// provisioning, `PAYMENT_FAILED` cancels it; replays answer the first result (order.md §4.4).
+#[utoipa::path(post, path = "/api/v1/internal/orders/{id}/payment-status", tag = "internal",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Order id"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[ -~]*$",
+            description = "1–200 printable ASCII characters; a replay with the same key answers the first result"),
+    ),
+    request_body = PaymentStatusRequest,
+    responses(
+        (status = 200, description = "Applied, or replayed (`replayed: true`)", body = DataBody<PaymentStatusView>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin token)", body = ErrorBody),
+        (status = 404, description = "`ORDER_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`PAYMENT_STATUS_CONFLICT`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn payment_status(
     State(state): State<AppState>,
     ctx: RequestContext,
@@ -47,6 +68,21 @@ pub async fn payment_status(
     ))
 }
 
+/// Every order, for the back office and the reconciliation jobs (order.md §4.5).
+#[utoipa::path(get, path = "/api/v1/internal/orders", tag = "internal", operation_id = "adminListOrders",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(
+        PageParams,
+        ("status" = inline(Option<OrderStatusName>), Query, description = "Only orders in this status"),
+        ("userId" = Option<String>, Query, max_length = 128, description = "Only this user's orders"),
+        ("expiresBefore" = Option<String>, Query, format = DateTime, description = "Only orders whose service period ends before this instant"),
+    ),
+    responses(
+        (status = 200, description = "A page of order summaries", body = Paginated<OrderSummary>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin token)", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -61,6 +97,17 @@ pub async fn list(
     Ok(Paginated::new(rows, q.page, total))
 }
 
+/// An order with its back-office fields: status history, jobs, task internals (order.md §4.6).
+#[utoipa::path(get, path = "/api/v1/internal/orders/{id}", tag = "internal", operation_id = "adminGetOrder",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "The admin detail", body = DataBody<AdminOrderView>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin token)", body = ErrorBody),
+        (status = 404, description = "`ORDER_NOT_FOUND`", body = ErrorBody),
+    ))]
 pub async fn detail(
     State(state): State<AppState>,
     _caller: AdminCaller,
@@ -71,6 +118,20 @@ pub async fn detail(
     Ok(Data(admin::admin_detail(&state, id).await?))
 }
 
+/// Cancels an order that has not started provisioning (order.md §4.7).
+#[utoipa::path(post, path = "/api/v1/internal/orders/{id}/cancel", tag = "internal",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    request_body(content = ReasonRequest, description = "Optional; an empty body is accepted"),
+    responses(
+        (status = 200, description = "Canceled", body = DataBody<AdminOrderView>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin token)", body = ErrorBody),
+        (status = 404, description = "`ORDER_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`ORDER_STATUS_CONFLICT`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn cancel(
     State(state): State<AppState>,
     ctx: RequestContext,
@@ -85,6 +146,20 @@ pub async fn cancel(
     ))
 }
 
+/// Starts a new provisioning attempt for a `FAILED` order (order.md §4.8).
+#[utoipa::path(post, path = "/api/v1/internal/orders/{id}/retry-provisioning", tag = "internal",
+    security(("apiKey" = []), ("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    request_body(content = ReasonRequest, description = "Optional; an empty body is accepted"),
+    responses(
+        (status = 202, description = "Provisioning restarts", body = DataBody<AdminOrderView>),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`FORBIDDEN` (a non-admin token)", body = ErrorBody),
+        (status = 404, description = "`ORDER_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`ORDER_STATUS_CONFLICT`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+    ))]
 pub async fn retry_provisioning(
     State(state): State<AppState>,
     ctx: RequestContext,

@@ -2,41 +2,34 @@
 
 mod bodies;
 mod internal;
-mod queues;
 mod user;
 
-use axum::Router;
-use axum::routing::{delete, get, post};
+use platform::jobs::QueueAdmin;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::queues::QUEUE_NAMES;
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/orders", post(user::create).get(user::list))
-        .route("/api/v1/orders/{id}", get(user::detail))
-        .route("/api/v1/internal/orders", get(internal::list))
-        // Static segments take precedence over `{id}` (platform.md §4).
-        .route("/api/v1/internal/orders/queues", get(queues::stats))
-        .route(
-            "/api/v1/internal/orders/queues/{queue}/dead-letter",
-            get(queues::list_dead).merge(delete(queues::purge_dead)),
-        )
-        .route(
-            "/api/v1/internal/orders/queues/{queue}/dead-letter/retry",
-            post(queues::retry_dead),
-        )
-        .route("/api/v1/internal/orders/{id}", get(internal::detail))
-        .route(
-            "/api/v1/internal/orders/{id}/payment-status",
-            post(internal::payment_status),
-        )
-        .route(
-            "/api/v1/internal/orders/{id}/cancel",
-            post(internal::cancel),
-        )
-        .route(
-            "/api/v1/internal/orders/{id}/retry-provisioning",
-            post(internal::retry_provisioning),
-        )
-        .with_state(state)
+/// Every route of the service, each documented by its handler's `#[utoipa::path]`.
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(user::create, user::list))
+        .routes(routes!(user::detail))
+        .routes(routes!(internal::list))
+        .routes(routes!(internal::detail))
+        .routes(routes!(internal::payment_status))
+        .routes(routes!(internal::cancel))
+        .routes(routes!(internal::retry_provisioning))
+        .with_state(state.clone())
+        // The job admin routes (platform.md §10.4); `queues` wins over `{id}` (platform.md §4).
+        .merge(platform::jobs::routes::router(
+            "/api/v1/internal/orders",
+            QueueAdmin {
+                pool: state.pool.clone(),
+                security: state.security.clone(),
+                waker: state.job_waker.clone(),
+                queues: &QUEUE_NAMES,
+            },
+        ))
 }

@@ -5,14 +5,31 @@ use platform::ApiResult;
 use platform::auth::AuthUser;
 use platform::extract::{StrictQuery, parse_json_body, path_uuid, read_json_bytes};
 use platform::http::{Created, Data, RequestContext};
+use platform::openapi::{DataBody, ErrorBody, PageParams};
 use platform::pagination::Paginated;
 
-use super::bodies::{CreateBody, UserListQuery};
+use super::bodies::{CreateBody, CreateOrderRequest, OrderStatusName, UserListQuery};
 use crate::domain::views::{OrderSummary, OrderView};
 use crate::flows::{admin, create};
 use crate::state::AppState;
 use crate::store::orders::{self, ListFilter};
 
+/// Prices the chosen plan, image and duration (with an optional coupon) from the catalog and
+/// creates the order in `PENDING_PAYMENT` (order.md §4.1).
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders",
+    security(("bearerAuth" = [])),
+    request_body = CreateOrderRequest,
+    responses(
+        (status = 201, description = "Created; `Location` names the order", body = DataBody<OrderView>,
+            headers(("Location" = String, description = "/api/v1/orders/{id}"))),
+        (status = 400, description = "`VALIDATION_ERROR`, `BAD_REQUEST`, `INVALID_PLAN`, `INVALID_IMAGE`, `INVALID_COUPON`, `INVALID_DURATION`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`EMAIL_NOT_VERIFIED`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
+        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS`", body = ErrorBody),
+        (status = 503, description = "`CATALOG_SERVICE_UNAVAILABLE`", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     ctx: RequestContext,
@@ -39,6 +56,16 @@ pub async fn create(
     })
 }
 
+/// The caller's own orders, newest first (order.md §4.2).
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders",
+    security(("bearerAuth" = [])),
+    params(PageParams, ("status" = inline(Option<OrderStatusName>), Query, description = "Only orders in this status")),
+    responses(
+        (status = 200, description = "A page of order summaries", body = Paginated<OrderSummary>),
+        (status = 400, description = "`VALIDATION_ERROR`", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS`", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     ctx: RequestContext,
@@ -55,6 +82,18 @@ pub async fn list(
     Ok(Paginated::new(rows, q.page, total))
 }
 
+/// One of the caller's orders with its pricing, items and provisioning task (order.md §4.3).
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "The order", body = DataBody<OrderView>),
+        (status = 400, description = "`VALIDATION_ERROR` (id is not a UUID)", body = ErrorBody),
+        (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
+        (status = 403, description = "`ORDER_ACCESS_DENIED`", body = ErrorBody),
+        (status = 404, description = "`ORDER_NOT_FOUND`", body = ErrorBody),
+        (status = 429, description = "`TOO_MANY_REQUESTS`", body = ErrorBody),
+    ))]
 pub async fn detail(
     State(state): State<AppState>,
     ctx: RequestContext,

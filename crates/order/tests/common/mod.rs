@@ -2,6 +2,9 @@
 //! HTTP level (per-path answers in the catalog's real wire format) and row counters.
 #![allow(dead_code)]
 
+// Not every test binary uses both.
+#[allow(unused_imports)]
+pub use platform::testing::{assert_error, send};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -303,17 +306,4 @@ impl TestApp {
         }
         out
     }
-}
-
-pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = req.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
-}
-
-pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
-    assert_eq!(status, expected, "{body}");
-    assert_eq!(body["error"]["code"], code, "{body}");
 }

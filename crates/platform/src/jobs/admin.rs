@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// One entry of `GET …/queues`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueStats {
     pub name: String,
@@ -67,7 +67,7 @@ pub async fn queue_stats<'c>(
 
 /// One item of the dead-letter list. The payload is left out on purpose: it may hold personal
 /// data, and the admin view only needs to know what failed and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeadJob {
     pub id: Uuid,
@@ -156,6 +156,11 @@ pub async fn retry_dead<'c>(
     .await
 }
 
+/// No job is older than this many days (about 2,700 years); a larger `older_than_days` means the
+/// same and would take `now() - n days` out of PostgreSQL's interval range (an error, a 500 on the
+/// purge routes).
+const MAX_OLDER_THAN_DAYS: i64 = 1_000_000;
+
 /// Deletes `queue`'s `DEAD` jobs — with `older_than_days`, only those last updated more than that
 /// many days ago. Deleting the row also deletes its secret. The deleted jobs are returned; their
 /// count is the `purged` answer.
@@ -171,7 +176,7 @@ pub async fn purge_dead<'c>(
          RETURNING id, subject_id",
     )
     .bind(queue)
-    .bind(older_than_days)
+    .bind(older_than_days.map(|days| days.min(MAX_OLDER_THAN_DAYS)))
     .fetch_all(executor)
     .await
 }

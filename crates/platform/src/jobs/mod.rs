@@ -21,6 +21,8 @@
 
 pub mod admin;
 pub mod backoff;
+pub mod metrics;
+pub mod routes;
 pub mod store;
 pub mod worker;
 
@@ -39,6 +41,8 @@ use uuid::Uuid;
 use crate::crypto::{CipherError, SecretCipher};
 
 pub use admin::{DeadJob, JobRef, QueueStats, list_dead, purge_dead, queue_stats, retry_dead};
+pub use metrics::QueueDepth;
+pub use routes::QueueAdmin;
 pub use store::{purge_done, reset_auth_rejected};
 pub use worker::{Worker, WorkerConfig, default_lease_owner};
 

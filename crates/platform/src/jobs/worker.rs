@@ -190,6 +190,9 @@ impl Worker {
         poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
         poll.reset();
 
+        for name in &names {
+            super::metrics::init_queue(name);
+        }
         tracing::info!(leaseOwner = %owner, queues = ?names, "job worker started");
         loop {
             if *shutdown.borrow_and_update() {
@@ -200,6 +203,8 @@ impl Worker {
                 match store::kill_exhausted(&pool, &names).await {
                     Ok(killed) => {
                         for job in killed {
+                            super::metrics::JOBS_DEAD
+                                .inc(&[job.queue.as_str(), super::DEAD_MAX_ATTEMPTS]);
                             tracing::warn!(
                                 jobId = %job.id,
                                 queue = %job.queue,
@@ -360,14 +365,26 @@ async fn run_attempt(
             )),
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        log_outcome(
-            store::record(&pool, &owner, &attempt, &spec, &outcome).await,
-            &outcome,
-            elapsed_ms,
-        );
+        let recorded = store::record(&pool, &owner, &attempt, &spec, &outcome).await;
+        count_outcome(spec.name, &recorded);
+        log_outcome(recorded, &outcome, elapsed_ms);
     }
     .instrument(span)
     .await
+}
+
+fn count_outcome(queue: &str, recorded: &Result<Recorded, sqlx::Error>) {
+    let outcome = match recorded {
+        Ok(Recorded::Done) => "done",
+        Ok(Recorded::Retrying { .. }) => "retry",
+        Ok(Recorded::Dead { reason }) => {
+            super::metrics::JOBS_DEAD.inc(&[queue, reason]);
+            "dead"
+        }
+        Ok(Recorded::LeaseLost) => "lease_lost",
+        Err(_) => "error",
+    };
+    super::metrics::JOB_ATTEMPTS.inc(&[queue, outcome]);
 }
 
 fn log_outcome(recorded: Result<Recorded, sqlx::Error>, outcome: &JobOutcome, elapsed_ms: u64) {

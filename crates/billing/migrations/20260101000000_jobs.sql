@@ -1,0 +1,1 @@
+../../platform/migrations/20260101000000_jobs.sql

@@ -1,0 +1,3 @@
+//! Calls to other WeBrana services.
+
+pub mod auth;

@@ -1,0 +1,3 @@
+//! The service's use cases, between the routes and the stores.
+
+pub mod send;
