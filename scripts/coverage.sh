@@ -6,8 +6,8 @@
 #   bash scripts/coverage.sh notification    # any crates of the workspace
 #   COVERAGE_MIN=85 bash scripts/coverage.sh billing
 #
-# Uses cargo-llvm-cov (installed from the crate registry when missing) and the toolchain's
-# llvm-tools component. The instrumented build lives in target/llvm-cov-target, apart from the
+# Uses cargo-llvm-cov (installed from the crate registry when missing) and LLVM's coverage tools
+# of rustc's LLVM version (the llvm-tools component, else Debian's llvm-<major>). The instrumented build lives in target/llvm-cov-target, apart from the
 # normal one. The HTML report goes to target/llvm-cov/html.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,9 +23,22 @@ if ! cargo llvm-cov --version >/dev/null 2>&1; then
   echo "==> installing cargo-llvm-cov"
   cargo install cargo-llvm-cov --locked
 fi
+# llvm-cov and llvm-profdata must match rustc's LLVM. The rustup component comes from the Rust
+# distribution server, which these machines cannot reach; Debian packages the same LLVM as
+# llvm-<major>, so that is used when the component is absent.
 if ! rustup component list --installed 2>/dev/null | grep -q '^llvm-tools'; then
-  echo "==> installing the llvm-tools component"
-  rustup component add llvm-tools-preview
+  major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+  llvm_bin=/usr/lib/llvm-${major}/bin
+  if [ ! -x "$llvm_bin/llvm-profdata" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing llvm-${major} (Debian) for rustc's LLVM ${major}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "llvm-${major}" >/dev/null
+  fi
+  if [ -x "$llvm_bin/llvm-profdata" ]; then
+    export LLVM_COV="$llvm_bin/llvm-cov" LLVM_PROFDATA="$llvm_bin/llvm-profdata"
+  else
+    echo "==> installing the llvm-tools component"
+    rustup component add llvm-tools-preview
+  fi
 fi
 
 ensure_postgres

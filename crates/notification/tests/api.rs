@@ -388,6 +388,13 @@ async fn bad_admin_input_gets_a_specific_4xx(pool: PgPool) {
         .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "QUEUE_NOT_FOUND");
     let (status, body) = app
+        .post_key(
+            &format!("{PREFIX}/queues/email/dead-letter/retry?limit=5"),
+            json!({}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    let (status, body) = app
         .delete_key(&format!(
             "{PREFIX}/queues/email/dead-letter?olderThanDays=-1"
         ))

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
                 security: state.security.clone(),
                 waker: state.job_waker.clone(),
                 queues: &QUEUE_NAMES,
+                on_retry: None,
             },
         ))
 }

@@ -51,11 +51,3 @@ pub fn auth_unavailable() -> AppError {
         "Layanan auth tidak tersedia, silakan coba lagi",
     )
 }
-
-pub fn queue_not_found() -> AppError {
-    AppError::new(
-        StatusCode::NOT_FOUND,
-        "QUEUE_NOT_FOUND",
-        "Antrean tidak ditemukan",
-    )
-}

@@ -3,7 +3,6 @@
 //! field names, types, optionality and limits.
 
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 /// An event to turn into messages (§3).
 #[derive(serde::Deserialize, utoipa::ToSchema)]
@@ -127,19 +126,6 @@ pub struct UpdateTemplateRequest {
     /// `details.unknownVariables`).
     text_body: Option<String>,
     is_active: Option<bool>,
-}
-
-/// Which dead jobs to retry: the listed ones, or the oldest up to `limit`.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = RetryDeadLettersBody)]
-#[allow(dead_code)]
-pub struct RetryRequest {
-    job_ids: Option<Vec<Uuid>>,
-    /// 1–1000, default 100.
-    #[schema(minimum = 1, maximum = 1000)]
-    limit: Option<i64>,
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
                 security: state.security.clone(),
                 waker: state.job_waker.clone(),
                 queues: &QUEUE_NAMES,
+                on_retry: None,
             },
         ))
 }

@@ -1,6 +1,8 @@
 //! The job admin routes of platform.md §10.4 item 7 — queue stats, dead-letter list, retry and
 //! purge — for any service's queues, mounted under the service's internal prefix.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::auth::{AdminCaller, Security};
@@ -16,10 +18,19 @@ use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
+
+/// The future a [`RetryHook`] returns.
+pub type HookFuture<'a> = Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>>;
+
+/// A service's own work in the transaction that revives dead jobs, so that its rows never
+/// disagree with the jobs: notification returns the jobs' delivery logs to `QUEUED`.
+pub trait RetryHook: Send + Sync + 'static {
+    fn requeued<'a>(&'a self, conn: &'a mut PgConnection, job_ids: &'a [Uuid]) -> HookFuture<'a>;
+}
 
 /// What the queue admin routes need of a service.
 #[derive(Clone)]
@@ -30,6 +41,8 @@ pub struct QueueAdmin {
     pub waker: JobWaker,
     /// The service's queues, in the order `GET …/queues` lists them.
     pub queues: &'static [&'static str],
+    /// Runs in the retry's transaction with the ids of the revived jobs.
+    pub on_retry: Option<Arc<dyn RetryHook>>,
 }
 
 impl FromRef<QueueAdmin> for Arc<Security> {
@@ -156,6 +169,7 @@ async fn list_dead(
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RetryDeadLettersBody)]
 #[allow(dead_code)]
 struct RetryBodySchema {
     job_ids: Option<Vec<Uuid>>,
@@ -211,22 +225,30 @@ impl FromJson for RetryBody {
         (status = 401, description = "`UNAUTHORIZED`", body = ErrorBody),
         (status = 403, description = "`FORBIDDEN`", body = ErrorBody),
         (status = 404, description = "`QUEUE_NOT_FOUND`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`", body = ErrorBody),
         (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`", body = ErrorBody),
     ))]
 async fn retry_dead(
     State(state): State<QueueAdmin>,
     _caller: AdminCaller,
     Path(queue): Path<String>,
+    StrictQuery(NoQuery): StrictQuery<NoQuery>,
     StrictJson(body): StrictJson<RetryBody>,
 ) -> ApiResult<Data<RetriedView>> {
     let queue = known(&state, &queue)?;
-    let requeued =
-        jobs::retry_dead(&state.pool, queue, body.job_ids.as_deref(), body.limit).await?;
-    if !requeued.is_empty() {
+    let mut tx = state.pool.begin().await?;
+    let requeued = jobs::retry_dead(&mut *tx, queue, body.job_ids.as_deref(), body.limit).await?;
+    let ids: Vec<Uuid> = requeued.iter().map(|j| j.id).collect();
+    if let Some(hook) = &state.on_retry {
+        hook.requeued(&mut tx, &ids).await?;
+    }
+    tx.commit().await?;
+    if !ids.is_empty() {
         state.waker.wake();
+        tracing::info!(queue, requeued = ids.len(), "dead letters requeued");
     }
     Ok(Data(RetriedView {
-        requeued: requeued.len(),
+        requeued: ids.len(),
     }))
 }
 
