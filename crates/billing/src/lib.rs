@@ -21,6 +21,7 @@ use std::future::Future;
 
 pub use config::Config;
 use platform::health::Check;
+pub use platform::service::Workers;
 pub use state::{AppState, Clock};
 
 pub const SERVICE_NAME: &str = "billing-service";
@@ -50,32 +51,15 @@ pub async fn serve(
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let workers = spawn_workers(&state, stopped)?;
-    let app = app(state);
-    tracing::info!(addr = %listener.local_addr()?, "billing-service listening");
-    let served = platform::http::serve(listener, app, shutdown).await;
-    let _ = stop.send(true);
-    workers.join().await;
-    served?;
-    Ok(())
-}
-
-/// The background loops of one process.
-pub struct Workers {
-    pub jobs: tokio::task::JoinHandle<()>,
-    pub periodic: tokio::task::JoinHandle<()>,
-}
-
-impl Workers {
-    pub async fn join(self) {
-        let _ = self.jobs.await;
-        let _ = self.periodic.await;
-    }
-
-    /// Stops both at once, like a crash (tests): leases stay until they expire.
-    pub fn abort(&self) {
-        self.jobs.abort();
-        self.periodic.abort();
-    }
+    platform::service::serve_then_stop_workers(
+        SERVICE_NAME,
+        listener,
+        app(state),
+        shutdown,
+        stop,
+        workers,
+    )
+    .await
 }
 
 /// The job runner of both queues, listening to the state's job waker.
@@ -101,7 +85,7 @@ pub fn spawn_workers(
     let worker = job_worker(state)?;
     let jobs = worker.spawn(shutdown.clone());
     let periodic = tokio::spawn(flows::periodic::run(state.clone(), shutdown));
-    Ok(Workers { jobs, periodic })
+    Ok(Workers::new([jobs, periodic]))
 }
 
 /// The document's description (`/api/openapi.json`).

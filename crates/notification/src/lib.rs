@@ -28,6 +28,7 @@ use std::sync::atomic::Ordering;
 
 pub use config::Config;
 use platform::health::Check;
+pub use platform::service::Workers;
 pub use state::{AppState, Clock};
 
 pub const SERVICE_NAME: &str = "notification-service";
@@ -54,13 +55,15 @@ pub async fn serve(
     prepare(&state).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let workers = spawn_workers(&state, stopped)?;
-    let app = app(state);
-    tracing::info!(addr = %listener.local_addr()?, "notification-service listening");
-    let served = platform::http::serve(listener, app, shutdown).await;
-    let _ = stop.send(true);
-    workers.join().await;
-    served?;
-    Ok(())
+    platform::service::serve_then_stop_workers(
+        SERVICE_NAME,
+        listener,
+        app(state),
+        shutdown,
+        stop,
+        workers,
+    )
+    .await
 }
 
 /// What must happen once before the service takes traffic: the default templates, and the
@@ -92,35 +95,6 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The background loops of one process.
-pub struct Workers {
-    pub jobs: tokio::task::JoinHandle<()>,
-    pub cleanup: tokio::task::JoinHandle<()>,
-    /// Only with `EXPIRY_REMINDER_ENABLED=true`.
-    pub reminders: Option<tokio::task::JoinHandle<()>>,
-    /// Only with `TELEGRAM_LINKING_ENABLED=true` and Telegram enabled.
-    pub poller: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Workers {
-    pub async fn join(self) {
-        let _ = self.jobs.await;
-        let _ = self.cleanup.await;
-        for task in [self.reminders, self.poller].into_iter().flatten() {
-            let _ = task.await;
-        }
-    }
-
-    /// Stops them all at once, like a crash (tests): leases stay until they expire.
-    pub fn abort(&self) {
-        self.jobs.abort();
-        self.cleanup.abort();
-        for task in [&self.reminders, &self.poller].into_iter().flatten() {
-            task.abort();
-        }
-    }
 }
 
 /// The job runner of both queues, listening to the state's job waker.
@@ -158,12 +132,11 @@ pub fn spawn_workers(
     } else {
         None
     };
-    Ok(Workers {
-        jobs,
-        cleanup,
-        reminders,
-        poller,
-    })
+    Ok(Workers::new(
+        [Some(jobs), Some(cleanup), reminders, poller]
+            .into_iter()
+            .flatten(),
+    ))
 }
 
 /// The document's description (`/api/openapi.json`).

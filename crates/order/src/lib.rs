@@ -20,6 +20,7 @@ use std::future::Future;
 
 pub use config::Config;
 use platform::health::Check;
+pub use platform::service::Workers;
 pub use state::{AppState, Clock};
 
 pub const SERVICE_NAME: &str = "order-service";
@@ -50,33 +51,15 @@ pub async fn serve(
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let workers = spawn_workers(&state, stopped)?;
-    let app = app(state);
-    tracing::info!(addr = %listener.local_addr()?, "order-service listening");
-    let served = platform::http::serve(listener, app, shutdown).await;
-    let _ = stop.send(true);
-    workers.join().await;
-    served?;
-    Ok(())
-}
-
-/// The background loops of one process.
-pub struct Workers {
-    pub provisioning: tokio::task::JoinHandle<()>,
-    pub jobs: tokio::task::JoinHandle<()>,
-}
-
-impl Workers {
-    /// Waits for both loops after their shutdown signal.
-    pub async fn join(self) {
-        let _ = self.provisioning.await;
-        let _ = self.jobs.await;
-    }
-
-    /// Stops both at once, like a crash (tests): their leases stay until they expire.
-    pub fn abort(&self) {
-        self.provisioning.abort();
-        self.jobs.abort();
-    }
+    platform::service::serve_then_stop_workers(
+        SERVICE_NAME,
+        listener,
+        app(state),
+        shutdown,
+        stop,
+        workers,
+    )
+    .await
 }
 
 /// The provisioning worker built from the state's configuration, listening to its waker.
@@ -119,7 +102,7 @@ pub fn spawn_workers(
         let _alive = alive;
         job_worker.run(shutdown).await;
     });
-    Ok(Workers { provisioning, jobs })
+    Ok(Workers::new([provisioning, jobs]))
 }
 
 /// The document's description (`/api/openapi.json`).

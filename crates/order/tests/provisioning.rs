@@ -87,8 +87,7 @@ impl Harness {
     async fn crash_workers(&mut self) {
         if let Some(w) = self.workers.take() {
             w.abort();
-            let _ = w.provisioning.await;
-            let _ = w.jobs.await;
+            w.join().await;
         }
     }
 

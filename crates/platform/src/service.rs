@@ -75,6 +75,49 @@ pub fn application(
     )
 }
 
+/// The background tasks of one process (job runner, periodic loops), stopped together through
+/// the shutdown signal they were spawned with.
+pub struct Workers(Vec<tokio::task::JoinHandle<()>>);
+
+impl Workers {
+    pub fn new(tasks: impl IntoIterator<Item = tokio::task::JoinHandle<()>>) -> Self {
+        Self(tasks.into_iter().collect())
+    }
+
+    /// Waits for every task after their shutdown signal.
+    pub async fn join(self) {
+        for task in self.0 {
+            let _ = task.await;
+        }
+    }
+
+    /// Stops them all at once, like a crash (tests): job leases stay until they expire.
+    pub fn abort(&self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Serves `app` until `shutdown` resolves, then stops `workers`: the listener closes first, so
+/// nothing new arrives; then `stop` turns `true`, the workers stop claiming and finish or abandon
+/// their current attempts, and this returns once they have.
+pub async fn serve_then_stop_workers(
+    service_name: &str,
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    stop: tokio::sync::watch::Sender<bool>,
+    workers: Workers,
+) -> anyhow::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "{service_name} listening");
+    let served = crate::http::serve(listener, app, shutdown).await;
+    let _ = stop.send(true);
+    workers.join().await;
+    served?;
+    Ok(())
+}
+
 /// The time every rule is evaluated at. Windows and deadlines are decided in Rust against this
 /// clock (never `now()` in SQL), so one request sees one instant and tests can pin it to an edge.
 #[derive(Clone)]
