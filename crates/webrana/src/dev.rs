@@ -648,6 +648,24 @@ mod tests {
         }
     }
 
+    /// `process`'s variables among `table`, with placeholder URLs and secrets.
+    fn env_of(
+        process: &DevProcess,
+        table: &[DevProcess],
+        user_set: impl Fn(&str) -> bool,
+    ) -> Vec<(&'static str, String)> {
+        child_env(
+            process,
+            table,
+            "postgres://h",
+            "redis://r",
+            "webrana:",
+            &secrets(),
+            user_set,
+        )
+        .expect("env")
+    }
+
     fn lookup<'a>(env: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
         env.iter()
             .find(|(k, _)| *k == name)
@@ -683,16 +701,7 @@ mod tests {
         ];
         assert!(table[0].enabled, "no real token: the simulator runs");
         assert_eq!(table[0].database, None);
-        let env = child_env(
-            &table[1],
-            &table,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            |_| false,
-        )
-        .expect("env");
+        let env = env_of(&table[1], &table, |_| false);
         assert_eq!(
             lookup(&env, "DIGITALOCEAN_API_BASE_URL"),
             Some("http://127.0.0.1:3101")
@@ -705,16 +714,7 @@ mod tests {
             lookup(&env, "CREDENTIALS_ENCRYPTION_KEY"),
             Some("c".repeat(64).as_str())
         );
-        let sim_env = child_env(
-            &table[0],
-            &table,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            |_| false,
-        )
-        .expect("env");
+        let sim_env = env_of(&table[0], &table, |_| false);
         assert_eq!(lookup(&sim_env, "PORT"), Some("3101"));
         assert_eq!(lookup(&sim_env, "DATABASE_URL"), None);
     }
@@ -729,16 +729,7 @@ mod tests {
             ),
             DevProcess::service(Service::Billing),
         ];
-        let env = child_env(
-            &table[1],
-            &table,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            |_| false,
-        )
-        .expect("env");
+        let env = env_of(&table[1], &table, |_| false);
         assert_eq!(
             lookup(&env, "TRIPAY_BASE_URL"),
             Some("http://127.0.0.1:3102/api-sandbox")
@@ -753,16 +744,7 @@ mod tests {
         );
         // Without the simulator no made-up merchant is handed to billing.
         let alone = vec![DevProcess::service(Service::Billing)];
-        let env = child_env(
-            &alone[0],
-            &alone,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            |_| false,
-        )
-        .expect("env");
+        let env = env_of(&alone[0], &alone, |_| false);
         assert_eq!(lookup(&env, "TRIPAY_PRIVATE_KEY"), None);
     }
 
@@ -776,16 +758,7 @@ mod tests {
             ),
             DevProcess::service(Service::Notification),
         ];
-        let env = child_env(
-            &table[1],
-            &table,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            |_| false,
-        )
-        .expect("env");
+        let env = env_of(&table[1], &table, |_| false);
         assert_eq!(
             lookup(&env, "TELEGRAM_API_BASE_URL"),
             Some("http://127.0.0.1:3104")
@@ -800,29 +773,11 @@ mod tests {
             );
         }
         // The user's real bot wins: the value is inherited, not overridden.
-        let env = child_env(
-            &table[1],
-            &table,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            |name| name == "TELEGRAM_BOT_TOKEN",
-        )
-        .expect("env");
+        let env = env_of(&table[1], &table, |name| name == "TELEGRAM_BOT_TOKEN");
         assert_eq!(lookup(&env, "TELEGRAM_BOT_TOKEN"), None);
         // Without the simulator nothing about Telegram is made up.
         let alone = vec![DevProcess::service(Service::Notification)];
-        let env = child_env(
-            &alone[0],
-            &alone,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            |_| false,
-        )
-        .expect("env");
+        let env = env_of(&alone[0], &alone, |_| false);
         assert_eq!(lookup(&env, "TELEGRAM_ENABLED"), None);
         assert_eq!(lookup(&env, "TELEGRAM_API_BASE_URL"), None);
     }
@@ -867,16 +822,7 @@ mod tests {
             Some("http://127.0.0.1:3003")
         );
 
-        let auth_env = child_env(
-            &table[0],
-            &table,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            |_| false,
-        )
-        .expect("env");
+        let auth_env = env_of(&table[0], &table, |_| false);
         assert_eq!(lookup(&auth_env, "JWT_PRIVATE_KEY"), Some("PRIVATE"));
     }
 
@@ -889,16 +835,7 @@ mod tests {
                 "INTERNAL_API_KEY" | "APP_ENV" | "PORT" | "DATABASE_URL"
             )
         };
-        let env = child_env(
-            &table[0],
-            &table,
-            "postgres://h",
-            "redis://r",
-            "webrana:",
-            &secrets(),
-            user,
-        )
-        .expect("env");
+        let env = env_of(&table[0], &table, user);
         assert_eq!(
             lookup(&env, "INTERNAL_API_KEY"),
             None,
